@@ -1,0 +1,1 @@
+"""Subcommands of the fcnr command-line tool (see fcnr/cli.py)."""

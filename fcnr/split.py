@@ -1,0 +1,32 @@
+"""The paper's training subset: 1/2 of the views x 1/3 of the timesteps, evenly chosen.
+
+Views are taken a whole pair at a time (pairs 0, 2, 4, ... i.e. views 4k and 4k+1), so every
+training image's stereo partner is a training image too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def training_timesteps(timesteps: Sequence[int], fraction: int = 3) -> list[int]:
+    """Returns every ``fraction``-th timestep (1/3 of them by default), starting with the first."""
+    return list(timesteps)[::fraction]
+
+
+def training_views(n_views: int, fraction: int = 2) -> list[int]:
+    """Returns the views of every ``fraction``-th pair (1/2 of the views by default)."""
+    if n_views % 2:
+        raise ValueError(f"views come in pairs; got an odd count {n_views}")
+    return [v for pair in range(0, n_views // 2, fraction) for v in (2 * pair, 2 * pair + 1)]
+
+
+def split_rows(timesteps: Sequence[int], n_views: int) -> list[tuple[int, int, str]]:
+    """Returns ``(t, view, split)`` for every image, split being ``train`` or ``unseen``."""
+    train_t = set(training_timesteps(timesteps))
+    train_v = set(training_views(n_views))
+    return [
+        (t, v, "train" if t in train_t and v in train_v else "unseen")
+        for t in timesteps
+        for v in range(n_views)
+    ]

@@ -1,0 +1,1 @@
+"""Volumes, views and headless rendering: everything before the codec."""
