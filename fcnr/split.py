@@ -6,7 +6,10 @@ training image's stereo partner is a training image too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+
+from fcnr.atomic import write_text
 
 
 def training_timesteps(timesteps: Sequence[int], fraction: int = 3) -> list[int]:
@@ -30,3 +33,13 @@ def split_rows(timesteps: Sequence[int], n_views: int) -> list[tuple[int, int, s
         for t in timesteps
         for v in range(n_views)
     ]
+
+
+SPLIT_COLUMNS = ("t", "view", "split")
+
+
+def write_split_csv(path: str | os.PathLike, timesteps: Sequence[int], n_views: int) -> None:
+    """Writes :func:`split_rows` to ``path`` as CSV ``t,view,split`` (read by ``fcnr.data.read_split``)."""
+    lines = [",".join(SPLIT_COLUMNS)] + [f"{t},{v},{s}" for t, v, s in split_rows(timesteps, n_views)]
+    write_text(path, "\n".join(lines) + "\n")
+

@@ -1,0 +1,33 @@
+# FCNR pipeline: volumes -> views -> IR/DVR images -> FCNR model -> shards -> metrics -> report.
+#
+#   snakemake --cores 2 results/vortex/report.html                      # default (CPU-sized) config
+#   snakemake --cores 2 --configfile config/test.yaml results/tornado/report.html
+#   snakemake --profile workflow/profiles/slurm --configfile config/paper.yaml
+#
+# config/config.yaml is always loaded; a --configfile is merged over it. Rules live in
+# workflow/rules/ (one file per stage); the work is done by `fcnr ...` commands.
+
+from pathlib import Path
+
+include: "workflow/rules/common.smk"
+
+configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
+
+check_config(config)
+
+include: "workflow/rules/volumes.smk"
+include: "workflow/rules/render.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/codec.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
+
+if (Path(workflow.basedir) / "workflow" / "rules" / "baselines.smk").exists():
+
+    include: "workflow/rules/baselines.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        expand("results/{ds}/report.html", ds=config["datasets"]),

@@ -1,0 +1,78 @@
+"""``fcnr train``: train an FCNR model on rendered image pairs (resumes a killed run)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fcnr.errors import FCNRError
+
+HELP = "Train an FCNR model on rendered image pairs."
+SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
+MODEL_KEYS = ("variant", "N", "M", "heads", "pe_L", "pe_b")
+# option dest -> config key
+OPTIONS = {"variant": "variant", "N": "N", "M": "M", "heads": "heads", "lmbda": "lambda", "lr": "lr",
+           "epochs": "epochs", "batch_size": "batch_size", "crop": "crop",
+           "checkpoint_every": "checkpoint_every", "seed": "seed"}  # fmt: skip
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the training options to ``parser`` (defaults come from the config schema)."""
+    parser.add_argument("images_root", help="folder with t{t:04d}/v{view:04d}.png")
+    parser.add_argument("--views", required=True, help="views CSV (index,theta,phi,x,y,z)")
+    parser.add_argument("--split", required=True, help="split CSV (t,view,split); pairs with both images 'train' are used")
+    parser.add_argument("--out", required=True, help="model directory to write (and resume from)")
+    parser.add_argument("--config", help="YAML with model and training settings (fcnr/schemas/model.schema.yaml)")
+    parser.add_argument("--variant", choices=["fcnr", "ecsic", "jct-only", "pe-only"])
+    parser.add_argument("--N", type=int, help="transform channels (default 192)")
+    parser.add_argument("--M", type=int, help="latent channels (default 48)")
+    parser.add_argument("--heads", type=int, help="attention heads (default 2)")
+    parser.add_argument("--lambda", dest="lmbda", type=float, help="rate-distortion weight (default 1000)")
+    parser.add_argument("--lr", type=float, help="Adam learning rate (default 1e-4)")
+    parser.add_argument("--epochs", type=int, help="epochs (default 1)")
+    parser.add_argument("--batch-size", type=int, help="pairs per step (default 1)")
+    parser.add_argument("--crop", type=int, help="random crop size, same window for both images (default: none)")
+    parser.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (default 500)")
+    parser.add_argument("--max-steps", type=int, help="stop after this many steps in total")
+    parser.add_argument("--seed", type=int, help="random seed (default 0)")
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def settings_from(args: argparse.Namespace) -> dict:
+    """Returns the validated config: schema defaults < --config file < command-line options."""
+    from fcnr.schema import load_yaml, validate
+
+    config = (load_yaml(args.config) or {}) if args.config else {}
+    if not isinstance(config, dict):
+        raise FCNRError(f"{args.config}: expected a mapping of settings")
+    for dest, key in OPTIONS.items():
+        if getattr(args, dest) is not None:
+            config[key] = getattr(args, dest)
+    return validate(config, load_yaml(SCHEMA), args.config or "command line")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Trains (or resumes) the model; prints where it went and how long it took; returns 0."""
+    import torch
+
+    from fcnr.data import PairDataset, training_pairs
+    from fcnr.train import Trainer, TrainSettings
+
+    config = settings_from(args)
+    if args.max_steps is not None and args.max_steps < 1:
+        raise FCNRError(f"--max-steps must be at least 1, got {args.max_steps}")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise FCNRError(f"--device {args.device}: CUDA is not available here; use --device cpu")
+    pairs, t_range = training_pairs(args.views, args.split)
+    settings = TrainSettings(
+        lmbda=config["lambda"], lr=config["lr"], epochs=config["epochs"], batch_size=config["batch_size"],
+        crop=config["crop"], checkpoint_every=config["checkpoint_every"], max_steps=args.max_steps,
+        seed=config["seed"], device=args.device,
+    )
+    trainer = Trainer(PairDataset(args.images_root, pairs, t_range), {k: config[k] for k in MODEL_KEYS},
+                      settings, args.out, progress=not args.no_progress)  # fmt: skip
+    summary = trainer.run()
+    print(f"trained {config['variant']} on {len(pairs)} pairs for {summary['steps']} steps "
+          f"({summary['seconds']:.1f} s) into {args.out}")  # fmt: skip
+    return 0

@@ -1,0 +1,111 @@
+"""Training data: image pairs of rendered views with their normalised (t, theta, phi)."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from fcnr.errors import FCNRError
+from render.views import read_views, view_pairs
+
+
+def view_params(t: int, theta: float, phi: float, t_range) -> torch.Tensor:
+    """Returns (t, theta, phi) normalised to [0, 1] as a float32 tensor of shape (3,).
+
+    t -> (t - t_first) / (t_last - t_first) (0 when they are equal), theta -> theta / pi,
+    phi -> phi / (2 pi). Computed in float64 and rounded once, so encoder and decoder agree bit
+    for bit.
+    """
+    t_first, t_last = t_range
+    t_norm = 0.0 if t_last == t_first else (t - t_first) / (t_last - t_first)
+    return torch.tensor([t_norm, theta / math.pi, phi / (2 * math.pi)], dtype=torch.float64).float()
+
+
+def read_split(path: str | os.PathLike) -> dict[tuple[int, int], str]:
+    """Returns {(t, view): "train" | "unseen"} from a ``t,view,split`` CSV."""
+    path = Path(path)
+    try:
+        with open(path, newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames != ["t", "view", "split"]:
+                raise FCNRError(f"{path}: expected header t,view,split, found {','.join(reader.fieldnames or [])}")
+            return {(int(r["t"]), int(r["view"])): r["split"] for r in reader}
+    except OSError as exc:
+        raise FCNRError(f"{path}: cannot read the split: {exc.strerror or exc}") from exc
+    except (ValueError, TypeError) as exc:
+        raise FCNRError(f"{path}: malformed row ({exc}); write it with the workflow's split rule") from exc
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One training pair: timestep, left/right view ids and their (theta, phi)."""
+
+    t: int
+    left: int
+    right: int
+    angles_l: tuple[float, float]
+    angles_r: tuple[float, float]
+
+
+def training_pairs(views_path, split_path) -> tuple[list[Pair], tuple[int, int]]:
+    """Returns (pairs whose two images are both split=train, t_range of all timesteps in the split)."""
+    views = read_views(views_path)
+    split = read_split(split_path)
+    if not split:
+        raise FCNRError(f"{split_path}: no rows")
+    angles = {int(v["index"]): (float(v["theta"]), float(v["phi"])) for v in views}
+    timesteps = sorted({t for t, _ in split})
+    pairs = [
+        Pair(t, l, r, angles[l], angles[r])
+        for t in timesteps
+        for l, r in view_pairs(views)
+        if split.get((t, l)) == "train" and split.get((t, r)) == "train"
+    ]
+    if not pairs:
+        raise FCNRError(f"{split_path}: no pair of views of {views_path} has both images in split 'train'")
+    return pairs, (timesteps[0], timesteps[-1])
+
+
+class PairDataset(torch.utils.data.Dataset):
+    """Returns (x_l, x_r, p_l, p_r) for pair i: images (3, H, W) in [0, 1], params (3,)."""
+
+    def __init__(self, images_root, pairs: list[Pair], t_range: tuple[int, int]):
+        self.root = Path(images_root)
+        self.pairs, self.t_range = pairs, t_range
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def image(self, t: int, view: int) -> torch.Tensor:
+        """Returns image ``IMAGES_ROOT/t{t:04d}/v{view:04d}.png`` as a (3, H, W) float tensor."""
+        from fcnr.codec import read_image, to_tensor  # fcnr.codec imports this module
+
+        return to_tensor(read_image(self.root / f"t{t:04d}" / f"v{view:04d}.png"))[0]
+
+    def __getitem__(self, i: int):
+        pair = self.pairs[i]
+        x_l, x_r = self.image(pair.t, pair.left), self.image(pair.t, pair.right)
+        if x_l.shape != x_r.shape:
+            raise FCNRError(f"{self.root}/t{pair.t:04d}: views {pair.left} and {pair.right} differ in size")
+        return (
+            x_l,
+            x_r,
+            view_params(pair.t, *pair.angles_l, self.t_range),
+            view_params(pair.t, *pair.angles_r, self.t_range),
+        )
+
+
+def random_crop(images: list[torch.Tensor], size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    """Returns the same random ``size`` x ``size`` window of each image (all (3, H, W) alike)."""
+    h, w = images[0].shape[-2:]
+    if size > min(h, w):
+        raise FCNRError(f"crop {size} is larger than the images ({h}x{w}); use a smaller --crop")
+    top = int(torch.randint(0, h - size + 1, (1,), generator=generator))
+    left = int(torch.randint(0, w - size + 1, (1,), generator=generator))
+    return [x[..., top : top + size, left : left + size] for x in images]
+

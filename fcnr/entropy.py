@@ -1,0 +1,107 @@
+"""Laplacian entropy model of FCNR, built on CompressAI's conditional entropy model and rANS coder.
+
+Every latent of FCNR (z_l, z_r, y_l, y_r) is coded with a Laplace(mu, b) per element (paper,
+"Decoding modules and entropy model"); z_l's parameters are channel-wise, the others per element.
+
+Reproducible decoding: the encoder and the decoder compute (mu, b) with the same networks, but
+floating-point results can differ in the last bits between thread counts or devices. Two choices
+make the values that select a CDF agree anyway:
+
+* means are snapped to a grid of ``1 / MEAN_GRID`` (also during training, straight-through), so a
+  latent is ``y_hat = round(y - mu_q) + mu_q``, an exact float32 value on both sides;
+* a scale selects one of the log-spaced ``scale_table`` entries by ``ceil(log(b / b_min) / step)``.
+
+The model computes both in float64 (see ``FCNRModel.update``), so a disagreement needs a value
+within about 1e-13 of a grid or bin boundary. A record-level CRC of the decoded latents
+(``fcnr.model.latents_crc``) turns that rare case into an error instead of a wrong image.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from compressai.entropy_models import GaussianConditional
+
+MEAN_GRID = 16
+SCALE_MIN, SCALE_MAX, SCALE_LEVELS = 0.11, 64.0, 64
+
+
+def quantize_means(mu: torch.Tensor) -> torch.Tensor:
+    """Returns ``mu`` snapped to the 1/MEAN_GRID grid (gradient passes straight through)."""
+    # snapped + (mu - mu) keeps the value exactly on the grid while the gradient flows to mu.
+    return torch.round(mu * MEAN_GRID) / MEAN_GRID + (mu - mu.detach())
+
+
+def round_ste(x: torch.Tensor) -> torch.Tensor:
+    """Returns round(x) with the identity gradient (straight-through estimator)."""
+    return torch.round(x) + (x - x.detach())
+
+
+def scale_table(low: float = SCALE_MIN, high: float = SCALE_MAX, levels: int = SCALE_LEVELS) -> list[float]:
+    """Returns the log-spaced Laplace scales whose CDFs the coder tabulates."""
+    step = math.log(high / low) / (levels - 1)
+    return [low * math.exp(i * step) for i in range(levels)]
+
+
+class LaplaceConditional(GaussianConditional):
+    """Conditional Laplace(mu, b) entropy model: ``forward`` gives likelihoods, ``compress`` bytes.
+
+    CompressAI's Gaussian conditional with the Laplace CDF, its quantile for the tail bound, and
+    CDF indexes computed in the log domain from float64 scales (see module docstring).
+    """
+
+    def __init__(self, low: float = SCALE_MIN, high: float = SCALE_MAX, levels: int = SCALE_LEVELS, **kwargs):
+        super().__init__(scale_table(low, high, levels), scale_bound=low, **kwargs)
+        self.log_low = math.log(low)
+        self.log_step = math.log(high / low) / (levels - 1)
+
+    def _standardized_cumulative(self, inputs: torch.Tensor) -> torch.Tensor:
+        # 0.5 exp(-|x|) keeps full relative precision in the lower tail (where _likelihood
+        # evaluates it) and, unlike exp(x), never overflows, so where() gets no inf gradients.
+        tail = 0.5 * torch.exp(-inputs.abs())
+        return torch.where(inputs < 0, tail, 1 - tail)
+
+    @staticmethod
+    def _standardized_quantile(quantile: float) -> float:
+        return math.log(2 * quantile) if quantile < 0.5 else -math.log(2 * (1 - quantile))
+
+    def build_indexes(self, scales: torch.Tensor) -> torch.Tensor:
+        """Returns the int32 scale-table index of each scale: the first entry not below it."""
+        log_scales = torch.log(scales.double().clamp_min(math.exp(self.log_low)))
+        index = torch.ceil((log_scales - self.log_low) / self.log_step - 1e-9)
+        return index.clamp(0, len(self.scale_table) - 1).int()
+
+    def rate_forward(
+        self, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor, training: bool
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Returns (y_hat for the decoder, likelihoods for the rate) of Eqs. (3)-(4).
+
+        Training: additive uniform noise for the rate, straight-through rounding for the decoder.
+        Evaluation: both use the rounded value, exactly as ``compress`` codes it.
+        """
+        mu_q = quantize_means(mu)
+        y_hat = round_ste(y - mu_q) + mu_q
+        y_rate = self.quantize(y, "noise") if training else y_hat
+        likelihood = self._likelihood(y_rate, b, mu_q)
+        if self.use_likelihood_bound:
+            likelihood = self.likelihood_lower_bound(likelihood)
+        return y_hat, likelihood
+
+    def code(self, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor) -> tuple[list[bytes], torch.Tensor]:
+        """Returns (rANS strings, one per batch item; the exact dequantised latents)."""
+        mu_q, indexes = self.coding_parameters(mu, b, y.shape)
+        symbols = torch.round(y.double() - mu_q)
+        strings = self.compress(symbols, indexes)
+        return strings, (symbols + mu_q).float()
+
+    def decode(self, strings: list[bytes], mu: torch.Tensor, b: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+        """Returns the dequantised latents of ``strings`` (inverse of ``code``)."""
+        mu_q, indexes = self.coding_parameters(mu, b, shape)
+        symbols = self.decompress(strings, indexes, dtype=torch.float64)
+        return (symbols.double() + mu_q).float()
+
+    def coding_parameters(self, mu: torch.Tensor, b: torch.Tensor, shape) -> tuple[torch.Tensor, torch.Tensor]:
+        """Returns (float64 means on the grid, int32 CDF indexes), broadcast to ``shape``."""
+        mu_q = (torch.round(mu.double() * MEAN_GRID) / MEAN_GRID).expand(shape)
+        return mu_q, self.build_indexes(b.expand(shape))

@@ -1,0 +1,88 @@
+"""A trained model on disk: ``MODEL/config.json`` + ``MODEL/weights.safetensors`` (never pickle).
+
+The weights include the coder's CDF tables (built by ``model.update``), so a decoder uses exactly
+the tables the encoder used, whatever its libm. ``model_id`` names the pair of files; shards
+store it to refuse decoding with another model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+
+from fcnr.atomic import write_bytes, write_json
+from fcnr.errors import FCNRError
+from fcnr.model import FCNRModel, build_model
+
+CONFIG, WEIGHTS = "config.json", "weights.safetensors"
+
+
+def state_tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Returns the module's state as contiguous CPU tensors, ready for safetensors."""
+    return {name: t.detach().cpu().contiguous() for name, t in module.state_dict().items()}
+
+
+def save_model(model: FCNRModel, model_dir: str | os.PathLike) -> None:
+    """Writes ``model`` (after building its CDF tables) to ``model_dir``."""
+    model_dir = Path(model_dir)
+    model.update(force=True)
+    write_bytes(model_dir / WEIGHTS, save_safetensors(state_tensors(model)))
+    write_json(model_dir / CONFIG, model.config)
+
+
+def load_model(model_dir: str | os.PathLike, device: str | torch.device = "cpu") -> FCNRModel:
+    """Returns the model stored in ``model_dir`` in eval mode, ready to compress and decompress."""
+    model_dir = Path(model_dir)
+    config = read_config(model_dir)
+    try:
+        model = build_model(config)
+    except ValueError as exc:
+        raise FCNRError(f"{model_dir / CONFIG}: {exc}") from exc
+    model.update(force=True)  # sizes the CDF buffers; their saved values are loaded below
+    try:
+        state = load_safetensors((model_dir / WEIGHTS).read_bytes())
+    except OSError as exc:
+        raise FCNRError(f"{model_dir / WEIGHTS}: cannot read: {exc.strerror or exc}; train the model first") from exc
+    except SafetensorError as exc:
+        raise FCNRError(f"{model_dir / WEIGHTS}: not a valid safetensors file ({exc})") from exc
+    load_state(model, state, model_dir / WEIGHTS)
+    return model.to(device).eval()
+
+
+def load_state(model: torch.nn.Module, state: dict[str, torch.Tensor], source) -> None:
+    """Loads tensors saved by ``state_tensors`` into ``model``; a mismatch names ``source``."""
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise FCNRError(f"{source}: weights do not match the config (files of different models?): {exc}") from exc
+
+
+def read_config(model_dir: str | os.PathLike) -> dict:
+    """Returns the parsed ``config.json`` of a model directory."""
+    path = Path(model_dir) / CONFIG
+    try:
+        return json.loads(path.read_text())
+    except OSError as exc:
+        raise FCNRError(f"{path}: cannot read: {exc.strerror or exc}; is {model_dir} a trained model?") from exc
+    except json.JSONDecodeError as exc:
+        raise FCNRError(f"{path}: not valid JSON ({exc})") from exc
+
+
+def model_id(model_dir: str | os.PathLike) -> str:
+    """Returns 16 hex digits of the SHA-256 of config.json and weights.safetensors."""
+    digest = hashlib.sha256()
+    for name in (CONFIG, WEIGHTS):
+        path = Path(model_dir) / name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise FCNRError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()[:16]

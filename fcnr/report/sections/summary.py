@@ -1,0 +1,106 @@
+"""The paper's Table 2 layout: its FCNR figures beside this run's, plus rate and speed details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fcnr.report.context import MODE_NAMES, MODES, ReportContext
+from fcnr.report.html import Raw, esc, fmt, note, table
+
+TITLE = "Results beside the paper (Table 2)"
+ORDER = 10
+
+# (label, key, decimals) of each Table-2 column; the paper's Table 2 has no MS-SSIM.
+COLUMNS = [("PSNR (dB)", "psnr", 2), ("LPIPS", "lpips", 4), ("MS-SSIM", "msssim", 4), ("BPP", "bpp", 4),
+           ("ET (h)", "et_h", 3), ("DT (s)", "dt_s", 2)]  # fmt: skip
+
+
+def ours(ctx: ReportContext, mode: str) -> dict[str, Any] | None:
+    """Returns this run's Table-2 figures for ``mode`` (None if not evaluated)."""
+    summary, timing = ctx.summary(mode), ctx.timing(mode)
+    if summary is None or timing is None:
+        return None
+    means = summary["all"]
+    return {"psnr": means["psnr"], "lpips": means["lpips"], "msssim": means["msssim"], "bpp": means["bpp"],
+            "et_h": timing["et_hours"], "dt_s": timing["dt_seconds"]}  # fmt: skip
+
+
+def _row(label: str, figures: dict[str, dict[str, Any] | None]) -> list[str]:
+    cells = [label]
+    for mode in MODES:
+        values = figures.get(mode)
+        cells += [fmt(values.get(key) if values else None, digits) for _, key, digits in COLUMNS]
+    return cells
+
+
+def _table2(ctx: ReportContext) -> str:
+    header = [[("", 1)] + [(MODE_NAMES[m], len(COLUMNS)) for m in MODES], ["method"] + [c[0] for c in COLUMNS] * 2]
+    paper = ctx.paper()
+    rows = []
+    if "FCNR" in paper:
+        rows.append(_row("FCNR (paper)", paper["FCNR"]))
+    rows.append(_row("FCNR (this run)", {m: ours(ctx, m) for m in ctx.modes}))
+    return table(header, rows, caption=f"{ctx.dataset}: mean over all images", cls="table2", highlight=[len(rows) - 1])
+
+
+def _scale(ctx: ReportContext) -> str:
+    paper, s = ctx.paper_table(), ctx.settings
+    summaries = [ctx.summary(m) for m in ctx.modes if ctx.summary(m)]
+    size = f"{summaries[0]['width']} x {summaries[0]['height']}" if summaries else "n/a"
+    rows = [
+        ["paper", "812", "30", fmt(paper["images"]), f"{paper['size']} x {paper['size']}", paper["gpu"]],
+        ["this run", fmt(s.get("n_views")), fmt(len(s.get("timesteps", []))),
+         fmt(summaries[0]["images"]) if summaries else "n/a", size, "see Settings"],
+    ]  # fmt: skip
+    return table(["", "views", "timesteps", "images per mode", "image size", "hardware"], rows,
+                 caption="Scale: the figures above are not at the same scale")  # fmt: skip
+
+
+def _details(ctx: ReportContext) -> str:
+    rows = []
+    for mode in ctx.modes:
+        summary, timing = ctx.summary(mode), ctx.timing(mode)
+        if summary is None or timing is None:
+            continue
+        rows.append([
+            MODE_NAMES[mode], fmt(summary["images"]), fmt(summary["all"]["bpp"], 4), fmt(summary["bpp_shards"], 4),
+            fmt(summary["bpp_with_decoder"], 4), fmt(summary["decoder_bytes"] / 1e6, 2),
+            fmt(summary["decoder_parameters"]), fmt(timing["training_seconds"], 1), fmt(timing["training_steps"]),
+            fmt(timing["encoding_seconds"], 1), fmt(timing["encoding_images_per_second"], 1),
+            fmt(timing["decoding_seconds"], 1), fmt(timing["decoding_images_per_second"], 1),
+        ])  # fmt: skip
+    header = ["mode", "images", "BPP (mean per image)", "BPP (shard files)", "BPP incl. decoder weights",
+              "decoder weights (MB)", "decoder parameters", "training (s)", "training steps", "encoding (s)",
+              "encoding (images/s)", "decoding (s)", "decoding (images/s)"]  # fmt: skip
+    return table(header, rows, caption="Rate and speed of this run")
+
+
+def _lpips_notes(ctx: ReportContext) -> str:
+    notes = []
+    for mode in ctx.modes:
+        summary = ctx.summary(mode)
+        if summary and not summary["lpips"]["available"]:
+            notes.append(note(f"{MODE_NAMES[mode]}: {summary['lpips']['reason']}"))
+    return "".join(dict.fromkeys(notes))
+
+
+def _paper_table(ctx: ReportContext) -> str:
+    rows = [_row(method, figures) for method, figures in ctx.paper().items()]
+    header = [[("", 1)] + [(MODE_NAMES[m], len(COLUMNS)) for m in MODES], ["method"] + [c[0] for c in COLUMNS] * 2]
+    return f"<details><summary>All methods of the paper's Table 2 for {esc(ctx.dataset)}</summary>" + table(
+        header, rows
+    ) + "</details>"
+
+
+def render(ctx: ReportContext) -> str | None:
+    """Returns Table 2 with this run's row, the scale and rate/speed tables and the LPIPS note."""
+    if not any(ours(ctx, m) for m in ctx.modes):
+        return None
+    explain = note(Raw(
+        "PSNR, MS-SSIM and LPIPS are means over every image (seen and unseen views and timesteps). "
+        "BPP is the mean per image from the shards (each image carries half of its pair's record and a "
+        "share of the shard header). ET is the total encoding time in hours, training included; DT the "
+        "total decoding time in seconds, both over all images of the run. The paper's figures are for "
+        "24,360 images of 1024&sup2; per mode on an NVIDIA A40."
+    ))  # fmt: skip
+    return _table2(ctx) + _lpips_notes(ctx) + explain + _scale(ctx) + _details(ctx) + _paper_table(ctx)

@@ -1,0 +1,307 @@
+"""The FCNR shard: one timestep's compressed view pairs in one file with random access.
+
+Format, version 1. All integers little-endian; offsets are absolute from the start of the file.
+
+Header::
+
+    offset  size  type      field
+    0       8     bytes     magic  b"FCNRSHRD"
+    8       2     u16       version (1)
+    10      2     u16       flags (0; reserved)
+    12      4     u32       header_len: bytes from offset 0 up to and including header_crc
+    16      2     u16       n = length of model_id
+    18      n     utf-8     model_id (fcnr.model_io.model_id: a hash of the weights and config)
+    18+n    4     u32       image height H
+            4     u32       image width W
+            4     i32       timestep t
+            4     u32       record count R
+            R*60            index, one entry per record (below)
+            4     u32       header_crc: CRC32 of every byte before it (header and index)
+
+Index entry (60 bytes)::
+
+    i32 t, u32 left view id, u32 right view id,
+    f64 theta_left, f64 phi_left, f64 theta_right, f64 phi_right   (radians, as in views.csv),
+    u64 payload offset, u32 payload length, u32 payload CRC32
+
+The view angles are stored so that the decoder rebuilds the view parameters the encoder used
+without the views file. Payloads follow the header back to back, in index order, and the file
+ends with the last payload (any other size is an error).
+
+Record payload (one view pair; see :func:`encode_payload`)::
+
+    u8 ndim, ndim * u32          latent shape (as returned by the model's ``compress``)
+    u8 k, k * (u32 len, bytes)   the pair's entropy-coded strings, in the model's order
+    u8 has_symbols_crc, u32      CRC32 of the quantized latent symbols (0 when absent)
+
+Bytes per image: a record can only be decoded whole (the right image's latents are coded
+conditionally on the left's), so each of a pair's two images is charged half the record's
+bytes, and the header is shared evenly by all images of the shard (:func:`image_bytes`).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fcnr.atomic import write_bytes
+from fcnr.errors import FCNRError
+
+MAGIC = b"FCNRSHRD"
+VERSION = 1
+
+_PREFIX = struct.Struct("<8sHHI")
+_ID_LEN = struct.Struct("<H")
+_FIELDS = struct.Struct("<IIiI")
+_ENTRY = struct.Struct("<iII4dQII")
+_CRC = struct.Struct("<I")
+_U8 = struct.Struct("<B")
+_U32 = struct.Struct("<I")
+
+
+@dataclass(frozen=True)
+class ShardHeader:
+    """The shard-wide fields: which model made it, the image size and the timestep."""
+
+    model_id: str
+    height: int
+    width: int
+    timestep: int
+
+
+@dataclass(frozen=True)
+class Record:
+    """One index entry: a view pair, its view angles and where its payload lies."""
+
+    t: int
+    left: int
+    right: int
+    theta_left: float
+    phi_left: float
+    theta_right: float
+    phi_right: float
+    offset: int
+    length: int
+    crc: int
+
+    @property
+    def views(self) -> tuple[int, int]:
+        """Returns the pair's (left, right) view ids."""
+        return self.left, self.right
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A decoded record payload: what the model's ``decompress`` needs for one pair."""
+
+    strings: list[bytes]
+    shape: tuple[int, ...]
+    symbols_crc: int | None = None
+
+
+@dataclass(frozen=True)
+class PairEntry:
+    """What the writer needs for one record: the pair's views, angles and payload."""
+
+    left: int
+    right: int
+    theta_left: float
+    phi_left: float
+    theta_right: float
+    phi_right: float
+    payload: bytes
+
+
+def crc32(data: bytes) -> int:
+    """Returns the unsigned CRC32 of ``data`` (the checksum used throughout the format)."""
+    return zlib.crc32(data) & 0xFFFFFFFF
+
+
+def encode_payload(strings: Sequence[bytes], shape: Sequence[int], symbols_crc: int | None = None) -> bytes:
+    """Returns the record payload bytes for one pair's strings and latent shape."""
+    if len(shape) > 255 or len(strings) > 255:
+        raise ValueError("a payload holds at most 255 shape dimensions and 255 strings")
+    parts = [_U8.pack(len(shape)), struct.pack(f"<{len(shape)}I", *shape), _U8.pack(len(strings))]
+    for s in strings:
+        parts += [_U32.pack(len(s)), bytes(s)]
+    parts += [_U8.pack(symbols_crc is not None), _U32.pack(symbols_crc or 0)]
+    return b"".join(parts)
+
+
+def decode_payload(data: bytes, where: str = "payload") -> Payload:
+    """Returns the strings, shape and symbols CRC held in a record payload; ``where`` names it in errors."""
+    pos = 0
+
+    def take(n: int) -> bytes:
+        nonlocal pos
+        if pos + n > len(data):
+            raise FCNRError(f"{where}: payload is malformed (needs {pos + n} bytes, has {len(data)})")
+        chunk = data[pos : pos + n]
+        pos += n
+        return chunk
+
+    (ndim,) = _U8.unpack(take(1))
+    shape = struct.unpack(f"<{ndim}I", take(4 * ndim))
+    (count,) = _U8.unpack(take(1))
+    strings = [take(_U32.unpack(take(4))[0]) for _ in range(count)]
+    has_crc, symbols_crc = struct.unpack("<BI", take(5))
+    if pos != len(data):
+        raise FCNRError(f"{where}: payload is malformed ({len(data) - pos} unexpected trailing bytes)")
+    return Payload(strings, tuple(shape), symbols_crc if has_crc else None)
+
+
+def pack_shard(header: ShardHeader, pairs: Sequence[PairEntry]) -> bytes:
+    """Returns the complete shard file bytes for ``pairs`` (in this order) under ``header``."""
+    model_id = header.model_id.encode("utf-8")
+    header_len = _PREFIX.size + _ID_LEN.size + len(model_id) + _FIELDS.size + _ENTRY.size * len(pairs) + _CRC.size
+    head = [
+        _PREFIX.pack(MAGIC, VERSION, 0, header_len),
+        _ID_LEN.pack(len(model_id)),
+        model_id,
+        _FIELDS.pack(header.height, header.width, header.timestep, len(pairs)),
+    ]
+    offset = header_len
+    for p in pairs:
+        head.append(
+            _ENTRY.pack(
+                header.timestep, p.left, p.right, p.theta_left, p.phi_left, p.theta_right, p.phi_right,
+                offset, len(p.payload), crc32(p.payload),
+            )
+        )
+        offset += len(p.payload)
+    head_bytes = b"".join(head)
+    return head_bytes + _CRC.pack(crc32(head_bytes)) + b"".join(p.payload for p in pairs)
+
+
+def write_shard(path: str | os.PathLike, header: ShardHeader, pairs: Sequence[PairEntry]) -> int:
+    """Writes the shard atomically to ``path`` and returns its size in bytes."""
+    data = pack_shard(header, pairs)
+    write_bytes(path, data)
+    return len(data)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """An opened shard: header and index in memory; payloads are read one record at a time."""
+
+    path: Path
+    header: ShardHeader
+    records: list[Record]
+    header_len: int
+    size: int
+
+    def describe(self, i: int) -> str:
+        """Returns how errors name record ``i``: the shard path, record index, timestep and views."""
+        r = self.records[i]
+        return f"shard {self.path}: record {i} (t={r.t}, views {r.left},{r.right})"
+
+    def find(self, view: int) -> int:
+        """Returns the index of the record holding ``view``; raises FCNRError if no record does."""
+        for i, r in enumerate(self.records):
+            if view in r.views:
+                return i
+        views = sorted(v for r in self.records for v in r.views)
+        shown = f"{views[0]}..{views[-1]}" if views else "none"
+        raise FCNRError(
+            f"shard {self.path}: view {view} is not in this shard (t={self.header.timestep}, "
+            f"{len(views)} views: {shown}); pick a view the shard holds (see `fcnr info`)"
+        )
+
+    def payload_bytes(self, i: int) -> bytes:
+        """Returns record ``i``'s raw payload after checking its CRC; reads only that record."""
+        r = self.records[i]
+        with open(self.path, "rb") as handle:
+            handle.seek(r.offset)
+            data = handle.read(r.length)
+        if len(data) != r.length:
+            raise FCNRError(
+                f"{self.describe(i)}: truncated, payload needs bytes {r.offset}..{r.offset + r.length} but "
+                f"the file now has {r.offset + len(data)}; re-run `fcnr compress` for this timestep"
+            )
+        if crc32(data) != r.crc:
+            raise FCNRError(
+                f"{self.describe(i)}: corrupt record (CRC32 {crc32(data):08x}, index says {r.crc:08x}); "
+                "re-run `fcnr compress` for this timestep"
+            )
+        return data
+
+    def payload(self, i: int) -> Payload:
+        """Returns record ``i``'s decoded payload after checking its CRC."""
+        return decode_payload(self.payload_bytes(i), self.describe(i))
+
+    def check_model(self, model_id: str) -> None:
+        """Raises FCNRError unless the shard was made by the model with ``model_id``."""
+        if model_id != self.header.model_id:
+            raise FCNRError(
+                f"shard {self.path}: made by another model (shard model id {self.header.model_id}, "
+                f"given model {model_id}); decode it with the model that compressed it"
+            )
+
+    def image_bytes(self, i: int) -> float:
+        """Returns the bytes charged to each image of record ``i``: half the record plus a header share."""
+        n_images = 2 * len(self.records)
+        return self.records[i].length / 2 + self.header_len / n_images
+
+    def bpp(self, i: int) -> float:
+        """Returns bits per pixel of each image of record ``i`` (header share included)."""
+        return 8 * self.image_bytes(i) / (self.header.height * self.header.width)
+
+
+def read_shard(path: str | os.PathLike) -> Shard:
+    """Returns the shard's header and index after checking magic, version, CRC and file size."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            prefix = handle.read(_PREFIX.size)
+            if len(prefix) < _PREFIX.size:
+                raise FCNRError(f"shard {path}: truncated header ({size} bytes); re-run `fcnr compress`")
+            magic, version, _flags, header_len = _PREFIX.unpack(prefix)
+            if magic != MAGIC:
+                raise FCNRError(f"shard {path}: not an FCNR shard (magic {magic!r}, expected {MAGIC!r})")
+            if version != VERSION:
+                raise FCNRError(
+                    f"shard {path}: format version {version} is not supported (this fcnr reads version "
+                    f"{VERSION}); re-compress with this version"
+                )
+            rest = handle.read(header_len - _PREFIX.size) if header_len > _PREFIX.size else b""
+    except OSError as exc:
+        raise FCNRError(f"shard {path}: cannot read ({exc.strerror or exc})") from exc
+    head = prefix + rest
+    if len(head) < header_len:
+        raise FCNRError(
+            f"shard {path}: truncated header (needs {header_len} bytes, file has {size}); re-run `fcnr compress`"
+        )
+    if header_len < _PREFIX.size + _ID_LEN.size + _FIELDS.size + _CRC.size:
+        raise FCNRError(f"shard {path}: corrupt header (header length {header_len} is too small)")
+    (stored,) = _CRC.unpack_from(head, header_len - _CRC.size)
+    if crc32(head[: header_len - _CRC.size]) != stored:
+        raise FCNRError(f"shard {path}: corrupt header or index (CRC32 mismatch); re-run `fcnr compress`")
+    pos = _PREFIX.size
+    (id_len,) = _ID_LEN.unpack_from(head, pos)
+    pos += _ID_LEN.size
+    model_id = head[pos : pos + id_len].decode("utf-8")
+    pos += id_len
+    height, width, timestep, count = _FIELDS.unpack_from(head, pos)
+    pos += _FIELDS.size
+    if pos + count * _ENTRY.size + _CRC.size != header_len:
+        raise FCNRError(f"shard {path}: corrupt header ({count} records do not fit {header_len} header bytes)")
+    records = [Record(*_ENTRY.unpack_from(head, pos + k * _ENTRY.size)) for k in range(count)]
+    shard = Shard(path, ShardHeader(model_id, height, width, timestep), records, header_len, size)
+    expected = header_len
+    for i, r in enumerate(records):
+        if r.offset != expected:
+            raise FCNRError(f"{shard.describe(i)}: corrupt index (offset {r.offset}, expected {expected})")
+        expected += r.length
+        if expected > size:
+            raise FCNRError(
+                f"{shard.describe(i)}: truncated, payload ends at byte {expected} but the file has {size} bytes; "
+                "re-run `fcnr compress` for this timestep"
+            )
+    if size != expected:
+        raise FCNRError(f"shard {path}: {size - expected} unexpected bytes after the last record")
+    return shard

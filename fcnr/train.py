@@ -1,0 +1,213 @@
+"""Training FCNR: rate-distortion loss (Eq. 13-15), resumable checkpoints, training curve.
+
+Everything that decides the trajectory is a function of the seed and the step number (weight
+initialisation, data order per epoch, crops per step; the noise RNG state is checkpointed), so a
+run killed and resumed from its last checkpoint continues exactly as if it had not stopped.
+
+Files in MODEL_DIR: ``checkpoints/step{N:08d}.safetensors`` (model, Adam moments and RNG state as
+tensors) + ``.json`` (step, seconds, settings, Adam's scalar state), ``train_log.csv``
+(step,epoch,loss,bpp,psnr,seconds), and at the end ``config.json``, ``weights.safetensors`` and
+``train_summary.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+from tqdm import tqdm
+
+from fcnr.atomic import write_bytes, write_json, write_text
+from fcnr.data import PairDataset, random_crop
+from fcnr.errors import FCNRError
+from fcnr.model import FCNRModel, build_model
+from fcnr.model_io import load_state, save_model, state_tensors
+
+LOG_COLUMNS = ("step", "epoch", "loss", "bpp", "psnr", "seconds")
+KEEP_CHECKPOINTS = 2
+CLIP_NORM = 1.0  # CompressAI's default gradient clipping; guards the attention blocks early on
+
+
+@dataclasses.dataclass
+class TrainSettings:
+    """Optimisation settings; those in ``TRAJECTORY`` must match to resume a run."""
+
+    lmbda: float = 1000.0
+    lr: float = 1e-4
+    epochs: int = 1
+    batch_size: int = 1
+    crop: int | None = None
+    checkpoint_every: int = 500
+    max_steps: int | None = None
+    seed: int = 0
+    device: str = "cpu"
+
+
+TRAJECTORY = ("lmbda", "lr", "batch_size", "crop", "seed")
+
+
+def rd_loss(out: dict, x_l: torch.Tensor, x_r: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]:
+    """Returns {"loss", "bpp", "mse", "psnr"}: loss = R + lambda * (MSE(x_l) + MSE(x_r)) (Eq. 13-15).
+
+    R is the bits of all four latents per pixel of the pair; MSE on images in [0, 1].
+    """
+    pixels = 2 * x_l.shape[0] * x_l.shape[-2] * x_l.shape[-1]
+    bits = sum(torch.log2(lik).sum() for lik in out["likelihoods"].values())
+    bpp = -bits / pixels
+    x_l_hat, x_r_hat = (x.float() for x in out["x_hat"])
+    mse_l, mse_r = torch.mean((x_l_hat - x_l) ** 2), torch.mean((x_r_hat - x_r) ** 2)
+    mse = (mse_l + mse_r) / 2
+    return {"loss": bpp + lmbda * (mse_l + mse_r), "bpp": bpp, "mse": mse,
+            "psnr": -10 * torch.log10(mse.detach().clamp_min(1e-10))}  # fmt: skip
+
+
+class Trainer:
+    """Trains one model into ``out_dir``; ``run()`` resumes from the newest checkpoint there."""
+
+    def __init__(self, dataset: PairDataset, model_config: dict, settings: TrainSettings, out_dir, progress=True):
+        self.dataset, self.settings, self.progress = dataset, settings, progress
+        self.out_dir = Path(out_dir)
+        self.device = torch.device(settings.device)
+        self.model_config = {**model_config, "t_range": list(dataset.t_range)}
+        self.steps_per_epoch = math.ceil(len(dataset) / settings.batch_size)
+        total = settings.epochs * self.steps_per_epoch
+        self.total_steps = total if settings.max_steps is None else min(total, settings.max_steps)
+        torch.manual_seed(settings.seed)
+        try:
+            self.model: FCNRModel = build_model(self.model_config).to(self.device)
+        except ValueError as exc:
+            raise FCNRError(f"model config: {exc}") from exc
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr, betas=(0.9, 0.999))
+        self.seconds = 0.0
+
+    # ---- data ------------------------------------------------------------------------------
+    def batch(self, step: int) -> list[torch.Tensor]:
+        """Returns (x_l, x_r, p_l, p_r) batched for ``step``: epoch-seeded order, step-seeded crops."""
+        s = self.settings
+        epoch, index = divmod(step, self.steps_per_epoch)
+        order = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(s.seed * 100_003 + epoch))
+        crops = torch.Generator().manual_seed(s.seed * 1_000_003 + step)
+        items = []
+        for i in order[index * s.batch_size : (index + 1) * s.batch_size].tolist():
+            x_l, x_r, p_l, p_r = self.dataset[i]
+            if s.crop:
+                x_l, x_r = random_crop([x_l, x_r], s.crop, crops)
+            items.append((x_l, x_r, p_l, p_r))
+        return [torch.stack(column).to(self.device) for column in zip(*items)]
+
+    # ---- checkpoints -----------------------------------------------------------------------
+    def checkpoint_dir(self) -> Path:
+        return self.out_dir / "checkpoints"
+
+    def save_checkpoint(self, step: int) -> None:
+        """Writes the state after ``step`` steps; the JSON, written last, marks it complete."""
+        tensors = {f"model/{k}": v for k, v in state_tensors(self.model).items()}
+        scalars: dict[str, dict] = {}
+        for index, state in self.optimizer.state_dict()["state"].items():
+            for key, value in state.items():
+                if torch.is_tensor(value):
+                    tensors[f"optim/{index}/{key}"] = value.detach().cpu().contiguous()
+                else:
+                    scalars.setdefault(str(index), {})[key] = value
+        tensors["rng/cpu"] = torch.get_rng_state()
+        if self.device.type == "cuda":
+            tensors["rng/cuda"] = torch.cuda.get_rng_state(self.device)
+        base = self.checkpoint_dir() / f"step{step:08d}"
+        write_bytes(base.with_suffix(".safetensors"), save_safetensors(tensors))
+        write_json(base.with_suffix(".json"), {
+            "step": step, "seconds": self.seconds, "model_config": self.model_config,
+            "settings": {k: getattr(self.settings, k) for k in TRAJECTORY},
+            "param_groups": self.optimizer.state_dict()["param_groups"], "optim_scalars": scalars,
+        })  # fmt: skip
+        for old in sorted(self.checkpoint_dir().glob("step*.json"))[:-KEEP_CHECKPOINTS]:
+            old.unlink()
+            old.with_suffix(".safetensors").unlink(missing_ok=True)
+
+    def resume(self) -> int:
+        """Loads the newest complete checkpoint; returns its step (0 when there is none)."""
+        found = sorted(self.checkpoint_dir().glob("step*.json"))
+        if not found:
+            return 0
+        meta_path = found[-1]
+        meta = json.loads(meta_path.read_text())
+        wanted = {k: getattr(self.settings, k) for k in TRAJECTORY}
+        if meta["model_config"] != self.model_config or meta["settings"] != wanted:
+            raise FCNRError(f"{meta_path}: the checkpoint was made with other settings "
+                            f"({meta['model_config']}, {meta['settings']}); delete {self.checkpoint_dir()} "
+                            "to start over or use another --out")  # fmt: skip
+        tensors = load_safetensors(meta_path.with_suffix(".safetensors").read_bytes())
+        load_state(self.model, {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}, meta_path)
+        state: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith("optim/"):
+                _, index, name = key.split("/", 2)
+                state.setdefault(int(index), {})[name] = value.to(self.device)
+        for index, extra in meta["optim_scalars"].items():
+            state.setdefault(int(index), {}).update(extra)
+        self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+        torch.set_rng_state(tensors["rng/cpu"])
+        if self.device.type == "cuda" and "rng/cuda" in tensors:
+            torch.cuda.set_rng_state(tensors["rng/cuda"], self.device)
+        self.seconds = meta["seconds"]
+        return int(meta["step"])
+
+    # ---- training curve --------------------------------------------------------------------
+    def open_log(self, start: int):
+        """Returns the CSV log opened for appending, cut back to rows of steps <= ``start``."""
+        path = self.out_dir / "train_log.csv"
+        rows = []
+        if start and path.exists():
+            with open(path, newline="") as handle:
+                rows = [r for r in csv.reader(handle)][1:]
+            rows = [r for r in rows if len(r) == len(LOG_COLUMNS) and r[0].isdigit() and int(r[0]) <= start]
+        write_text(path, "".join(",".join(r) + "\n" for r in [list(LOG_COLUMNS), *rows]))
+        return open(path, "a", newline="")
+
+    # ---- the loop --------------------------------------------------------------------------
+    def run(self) -> dict:
+        """Trains to ``total_steps`` and writes the model; returns {"seconds", "steps"}."""
+        s = self.settings
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        start = self.resume()
+        if start:
+            print(f"resuming {self.out_dir} from step {start} of {self.total_steps}", flush=True)
+        use_amp = self.device.type == "cuda"
+        self.model.train()
+        with self.open_log(start) as log, tqdm(total=self.total_steps, initial=start, disable=not self.progress,
+                                                 desc="train", unit="step") as bar:  # fmt: skip
+            writer = csv.writer(log)
+            for step in range(start, self.total_steps):
+                tic = time.perf_counter()
+                x_l, x_r, p_l, p_r = self.batch(step)
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
+                    out = self.model(x_l, x_r, p_l, p_r)
+                terms = rd_loss(out, x_l, x_r, s.lmbda)
+                self.optimizer.zero_grad(set_to_none=True)
+                terms["loss"].backward()
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), CLIP_NORM)
+                self.optimizer.step()
+                self.seconds += time.perf_counter() - tic
+                values = {k: terms[k].item() for k in ("loss", "bpp", "psnr")}
+                if not all(math.isfinite(v) for v in values.values()):
+                    raise FCNRError(f"training diverged at step {step + 1} ({values}); lower --lr or --lambda")
+                writer.writerow([step + 1, step // self.steps_per_epoch, *(f"{values[k]:.6g}" for k in
+                                 ("loss", "bpp", "psnr")), f"{self.seconds:.3f}"])  # fmt: skip
+                log.flush()
+                bar.set_postfix(loss=f"{values['loss']:.4g}", bpp=f"{values['bpp']:.4f}", psnr=f"{values['psnr']:.2f}")
+                bar.update()
+                if (step + 1) % s.checkpoint_every == 0 and step + 1 < self.total_steps:
+                    self.save_checkpoint(step + 1)
+        if start < self.total_steps or not list(self.checkpoint_dir().glob("step*.json")):
+            self.save_checkpoint(self.total_steps)
+        self.model.eval()
+        save_model(self.model, self.out_dir)
+        summary = {"seconds": self.seconds, "steps": self.total_steps}
+        write_json(self.out_dir / "train_summary.json", summary)
+        return summary

@@ -1,0 +1,219 @@
+"""The codec end to end on a tiny untrained model: compress, decode in other processes, bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from fcnr.cli import main
+from fcnr.codec import (
+    Timer,
+    compress_timestep,
+    decode_all,
+    decode_pair,
+    decode_view,
+    read_image,
+    to_tensor,
+    to_uint8,
+    write_image,
+)
+from fcnr.data import view_params
+from fcnr.errors import FCNRError
+from fcnr.model import build_model, latents_crc
+from fcnr.model_io import load_model, model_id, save_model
+from fcnr.shard import PairEntry, encode_payload, pack_shard, read_shard
+from render.views import icosphere_views, view_pairs, write_views
+
+T = 3
+SIZE = (64, 48)  # not a multiple of the model's stride: exercises padding and cropping
+TINY = {"variant": "fcnr", "N": 16, "M": 8, "heads": 2, "pe_L": 8, "pe_b": 1.25, "t_range": [0, 9]}
+
+
+def synthetic_image(view: int) -> np.ndarray:
+    """Returns a smooth, view-dependent RGB test image."""
+    h, w = SIZE
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    disc = ((x - 0.3 - 0.05 * view) ** 2 + (y - 0.5) ** 2 < 0.08).astype(float)
+    rgb = np.stack([0.5 + 0.4 * np.sin(6 * x + view), 0.3 + 0.6 * y * disc, 0.2 + 0.5 * x * y], axis=-1)
+    return (np.clip(rgb, 0, 1) * 255).round().astype(np.uint8)
+
+
+def save_tiny_model(path: Path, seed: int) -> Path:
+    torch.manual_seed(seed)
+    save_model(build_model(TINY).eval(), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """A model, a 4-view views.csv, one timestep's images and its shard written by `fcnr compress`."""
+    root = tmp_path_factory.mktemp("codec")
+    views = icosphere_views(1)[:4]
+    write_views(views, root / "views.csv")
+    images = root / "images" / f"t{T:04d}"
+    for v in views["index"]:
+        write_image(images / f"v{int(v):04d}.png", synthetic_image(int(v)))
+    model_dir = save_tiny_model(root / "model", seed=0)
+    shard = root / f"t{T:04d}.fcnr"
+    code = main(["compress", str(images), "--model", str(model_dir), "--views", str(root / "views.csv"),
+                 "--timestep", str(T), "--out", str(shard), "--timing-json", str(root / "enc.json")])  # fmt: skip
+    assert code == 0
+    return {"root": root, "views": views, "images": images, "model_dir": model_dir, "shard": shard,
+            "model": load_model(model_dir), "id": model_id(model_dir)}  # fmt: skip
+
+
+def fcnr_subprocess(*args: str, threads: int = 1) -> subprocess.CompletedProcess:
+    """Runs ``fcnr ARGS`` in a fresh Python process with ``threads`` CPU threads."""
+    env = os.environ | {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    return subprocess.run([sys.executable, "-m", "fcnr.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reference(setup) -> tuple[dict[int, np.ndarray], dict[int, dict]]:
+    """The model's own in-process reconstructions ({view: uint8}) and the encoder's latents per pair."""
+    model, views = setup["model"], setup["views"]
+    angles = {int(v["index"]): (float(v["theta"]), float(v["phi"])) for v in views}
+    images, latents = {}, {}
+    with torch.no_grad():
+        for left, right in view_pairs(views):
+            x = [to_tensor(read_image(setup["images"] / f"v{v:04d}.png")) for v in (left, right)]
+            p = [view_params(T, *angles[v], TINY["t_range"]).unsqueeze(0) for v in (left, right)]
+            enc = model.compress(*x, *p, return_latents=True)
+            latents[left] = enc["latents"]
+            out = model(*x, *p)
+            images[left], images[right] = (to_uint8(xh) for xh in out["x_hat"])
+    return images, latents
+
+
+def test_compress_writes_shard_timing_and_real_bpp(setup):
+    shard = read_shard(setup["shard"])
+    assert shard.header.model_id == setup["id"]
+    assert (shard.header.height, shard.header.width, shard.header.timestep) == (*SIZE, T)
+    assert [r.views for r in shard.records] == view_pairs(setup["views"])
+    timing = json.loads((setup["root"] / "enc.json").read_text())
+    assert timing["images"] == 4 and timing["seconds"] > 0 and timing["images_per_second"] > 0
+    assert timing["bytes"] == setup["shard"].stat().st_size
+    assert timing["bpp"] == pytest.approx(8 * timing["bytes"] / (4 * SIZE[0] * SIZE[1]))
+    # Per-image bytes: half its pair's record plus an even share of the header.
+    assert sum(2 * shard.image_bytes(i) for i in range(len(shard.records))) == pytest.approx(shard.size)
+
+
+def test_separate_process_decode_matches_in_process_reconstruction(setup, reference, tmp_path):
+    reconstruction, _ = reference
+    outputs = {}
+    for threads in (1, 2):
+        out = tmp_path / f"threads{threads}"
+        done = fcnr_subprocess("decompress", str(setup["shard"]), "--model", str(setup["model_dir"]),
+                               "--out", str(out), "--timing-json", str(out / "dec.json"), threads=threads)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        outputs[threads] = {p.name: p.read_bytes() for p in sorted(out.glob("v*.png"))}
+        assert json.loads((out / "dec.json").read_text())["images"] == 4
+    assert outputs[1] == outputs[2], "decoded PNG bytes depend on the number of CPU threads"
+    assert sorted(outputs[1]) == [f"v{v:04d}.png" for v in range(4)]
+    for view, image in reconstruction.items():
+        decoded = read_image(tmp_path / "threads2" / f"v{view:04d}.png")
+        np.testing.assert_array_equal(decoded, image, err_msg=f"view {view}")
+
+
+def test_separate_process_latents_equal_the_encoders(setup, reference, tmp_path):
+    _, encoder_latents = reference
+    script = (
+        "import sys, numpy as np\n"
+        "from fcnr.model_io import load_model\n"
+        "from fcnr.shard import read_shard\n"
+        "from fcnr.data import view_params\n"
+        "model = load_model(sys.argv[2]); shard = read_shard(sys.argv[1]); t_range = model.config['t_range']\n"
+        "for i, r in enumerate(shard.records):\n"
+        "    p = shard.payload(i)\n"
+        "    dec = model.decompress(p.strings, p.shape, view_params(r.t, r.theta_left, r.phi_left, t_range)[None],\n"
+        "        view_params(r.t, r.theta_right, r.phi_right, t_range)[None], (shard.header.height,\n"
+        "        shard.header.width), return_latents=True)\n"
+        "    for k, v in dec['latents'].items(): np.save(f'{sys.argv[3]}/{r.left}_{k}.npy', v.numpy())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(setup["shard"]), str(setup["model_dir"]),
+                           str(tmp_path)], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for left, latents in encoder_latents.items():
+        for name, value in latents.items():
+            np.testing.assert_array_equal(np.load(tmp_path / f"{left}_{name}.npy"), value.numpy(), err_msg=name)
+
+
+def test_decode_one_view_reads_only_its_record(setup, tmp_path):
+    shard_path = tmp_path / "s.fcnr"
+    data = bytearray(setup["shard"].read_bytes())
+    first = read_shard(setup["shard"]).records[0]
+    data[first.offset + first.length // 2] ^= 0xFF  # corrupt pair (0, 1) only
+    shard_path.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    done = fcnr_subprocess("decompress", str(shard_path), "--model", str(setup["model_dir"]), "--out", str(out),
+                           "--view", "3")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in out.glob("*.png")] == ["v0003.png"]
+    expected = decode_view(read_shard(setup["shard"]), 3, setup["model"], setup["id"])
+    np.testing.assert_array_equal(read_image(out / "v0003.png"), expected)
+    assert main(["decompress", str(shard_path), "--model", str(setup["model_dir"]), "--out", str(out),
+                 "--view", "1"]) == 2  # fmt: skip
+    assert not (out / "v0001.png").exists()
+
+
+def test_decode_all_and_pair_agree(setup):
+    shard = read_shard(setup["shard"])
+    timer = Timer()
+    everything = dict(decode_all(shard, setup["model"], setup["id"], timer))
+    assert sorted(everything) == [0, 1, 2, 3] and timer.images == 4
+    pair = decode_pair(shard, 1, setup["model"], setup["id"])
+    np.testing.assert_array_equal(pair[2], everything[2])
+    np.testing.assert_array_equal(pair[3], everything[3])
+
+
+def test_latent_crc_mismatch_is_an_error_not_an_image(setup, tmp_path):
+    shard = read_shard(setup["shard"])
+    pairs = []
+    for i, r in enumerate(shard.records):
+        p = shard.payload(i)
+        crc = p.symbols_crc ^ 1 if i == 1 else p.symbols_crc
+        pairs.append(PairEntry(r.left, r.right, r.theta_left, r.phi_left, r.theta_right, r.phi_right,
+                               encode_payload(p.strings, p.shape, crc)))  # fmt: skip
+    bad = tmp_path / "bad.fcnr"
+    bad.write_bytes(pack_shard(shard.header, pairs))
+    bad_shard = read_shard(bad)
+    decode_pair(bad_shard, 0, setup["model"], setup["id"])
+    with pytest.raises(FCNRError, match=r"record 1 \(t=3, views 2,3\): decoded latents differ"):
+        decode_pair(bad_shard, 1, setup["model"], setup["id"])
+
+
+def test_bad_inputs_name_shard_and_record(setup, tmp_path, capsys):
+    other = save_tiny_model(tmp_path / "other", seed=1)
+    args = ["decompress", str(setup["shard"]), "--out", str(tmp_path / "out")]
+    assert main([*args, "--model", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "made by another model" in err and str(setup["shard"]) in err
+    assert main([*args, "--model", str(setup["model_dir"]), "--view", "7"]) == 2
+    assert "view 7 is not in this shard (t=3, 4 views: 0..3)" in capsys.readouterr().err
+    truncated = tmp_path / "cut.fcnr"
+    truncated.write_bytes(setup["shard"].read_bytes()[:-10])
+    assert main(["decompress", str(truncated), "--model", str(setup["model_dir"]), "--out", str(tmp_path)]) == 2
+    assert f"shard {truncated}: record 1 (t=3, views 2,3): truncated" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_compress_missing_image_names_it(setup, tmp_path):
+    images = tmp_path / "images"
+    for v in (0, 1, 3):
+        write_image(images / f"v{v:04d}.png", synthetic_image(v))
+    with pytest.raises(FCNRError, match="1 view images missing \\(first: v0002.png\\) for timestep 3"):
+        compress_timestep(images, setup["model"], setup["id"], setup["views"], T)
+
+
+def test_latents_crc_is_stored(setup, reference):
+    shard = read_shard(setup["shard"])
+    _, latents = reference
+    assert [shard.payload(i).symbols_crc for i in range(2)] == [latents_crc(latents[0]), latents_crc(latents[2])]

@@ -1,0 +1,197 @@
+# Helpers shared by the rules: the validated per-dataset settings and the paths they imply.
+
+import copy
+import json
+import os
+import sys
+from functools import cache
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+from fcnr.errors import FCNRError
+from fcnr.schema import load_yaml, validate
+from fcnr.split import training_timesteps
+from render.manifest import load_manifest, used_timesteps
+
+# Jobs run `fcnr` from the environment Snakemake itself runs in, whether or not it is activated.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+CONFIG_SCHEMA = load_yaml(SCHEMAS / "config.schema.yaml")
+BASELINES_SCHEMA = SCHEMAS / "baselines.schema.yaml"
+# Section names that `overrides.<dataset>` may change.
+SECTIONS = ("modes", "timesteps", "volumes", "views", "render", "train", "codec", "evaluate", "report", "baselines")
+# `fcnr train` option for each key of the config's `train` section.
+TRAIN_FLAGS = {
+    "variant": "--variant", "N": "--N", "M": "--M", "heads": "--heads", "lambda": "--lambda",
+    "lr": "--lr", "epochs": "--epochs", "batch_size": "--batch-size", "crop": "--crop",
+    "checkpoint_every": "--checkpoint-every", "max_steps": "--max-steps", "seed": "--seed",
+    "device": "--device",
+}
+# Functions wildcards -> list of paths: extra inputs of the report (baselines add theirs).
+REPORT_INPUTS = []
+
+wildcard_constraints:
+    ds=r"[a-z0-9_-]+",
+    mode=r"ir|dvr",
+    t=r"\d{4}",
+
+
+def config_source():
+    """Returns how error messages name the configuration: its file(s)."""
+    return " + ".join(str(f) for f in workflow.configfiles) or "config"
+
+
+def deep_merge(base, extra):
+    """Returns ``base`` with ``extra`` merged in, key by key for nested mappings (copies, no aliasing)."""
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def check_config(cfg):
+    """Validates ``cfg`` in place (schema defaults filled in); raises a WorkflowError naming the bad key."""
+    try:
+        validate(cfg, CONFIG_SCHEMA, config_source())
+        if BASELINES_SCHEMA.exists():
+            validate(cfg["baselines"], load_yaml(BASELINES_SCHEMA), f"{config_source()}: baselines")
+        for ds in [*cfg["datasets"], *cfg["overrides"]]:
+            settings(ds)
+    except FCNRError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+@cache
+def manifest(ds):
+    """Returns the dataset's validated manifest (data/{ds}.yaml); unknown names list the known ones."""
+    try:
+        return load_manifest(ds)
+    except FCNRError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+@cache
+def settings(ds):
+    """Returns the config sections for dataset ``ds``: the global ones with ``overrides.{ds}`` merged in."""
+    base = {key: value for key, value in config.items() if key != "overrides"}
+    merged = deep_merge(base, config["overrides"].get(ds, {}))
+    try:
+        validate(merged, CONFIG_SCHEMA, f"{config_source()} (with overrides.{ds})")
+        if BASELINES_SCHEMA.exists():
+            validate(merged["baselines"], load_yaml(BASELINES_SCHEMA), f"{config_source()}: baselines (dataset {ds})")
+    except FCNRError as exc:
+        raise WorkflowError(str(exc)) from None
+    available = used_timesteps(manifest(ds))
+    count = merged["timesteps"]["count"]
+    if count is not None and count > len(available):
+        raise WorkflowError(
+            f"{config_source()}: timesteps.count: {count} is more than the {len(available)} timesteps "
+            f"{manifest(ds)['path']} uses; lower it or set it to null"
+        )
+    return merged
+
+
+def timesteps(ds):
+    """Returns the timesteps the run uses: the first ``timesteps.count`` of the manifest's."""
+    return used_timesteps(manifest(ds))[: settings(ds)["timesteps"]["count"]]
+
+
+def train_timesteps(ds):
+    """Returns the timesteps that hold training images (1/3 of them, evenly chosen)."""
+    return training_timesteps(timesteps(ds))
+
+
+def n_views(ds):
+    """Returns the number of views: 10 f^2 + 2 for icosphere frequency f."""
+    return 10 * settings(ds)["views"]["frequency"] ** 2 + 2
+
+
+def modes(ds):
+    """Returns the rendering modes of dataset ``ds``."""
+    return settings(ds)["modes"]
+
+
+def tstr(t):
+    """Returns timestep ``t`` as it appears in paths: four digits."""
+    return f"{int(t):04d}"
+
+
+def volume_shape(ds):
+    """Returns the grid the run generates: the manifest's shape times ``volumes.scale`` (at least 8)."""
+    scale = settings(ds)["volumes"]["scale"]
+    return [max(8, round(n * scale)) for n in manifest(ds)["shape"]]
+
+
+def image_dir(ds, mode, t):
+    """Returns the folder of one timestep's rendered images."""
+    return f"results/{ds}/{mode}/images/t{tstr(t)}"
+
+
+def decoded_dir(ds, mode, t):
+    """Returns the folder of one timestep's decoded images."""
+    return f"results/{ds}/{mode}/decoded/t{tstr(t)}"
+
+
+def shard_path(ds, mode, t):
+    """Returns one timestep's shard."""
+    return f"results/{ds}/{mode}/shards/t{tstr(t)}.fcnr"
+
+
+MODEL_FILES = ("config.json", "weights.safetensors", "train_log.csv", "train_summary.json")
+
+
+def model_files(ds, mode):
+    """Returns the files of a trained model directory that later rules depend on."""
+    return [f"results/{ds}/{mode}/model/{name}" for name in MODEL_FILES]
+
+
+def train_args(ds):
+    """Returns the `fcnr train` options of the config's ``train`` section (null keys left out)."""
+    section = settings(ds)["train"]
+    return " ".join(f"{flag} {section[key]}" for key, flag in TRAIN_FLAGS.items() if section.get(key) is not None)
+
+
+def as_json(value):
+    """Returns ``value`` as canonical JSON: params that rerun a rule when the value changes."""
+    return json.dumps(value, sort_keys=True)
+
+
+def repo_relative(path):
+    """Returns ``path`` relative to the workflow's folder when inside it (stable across checkouts)."""
+    path = Path(path).resolve()
+    base = Path(workflow.basedir).resolve()
+    return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
+
+
+def run_settings(ds):
+    """Returns what the report shows as the run's settings: config, manifest and derived sizes."""
+    return {
+        "dataset": ds,
+        "config_files": [repo_relative(f) for f in workflow.configfiles],
+        "config": settings(ds),
+        "manifest": {**manifest(ds), "path": repo_relative(manifest(ds)["path"])},
+        "volume_shape": volume_shape(ds),
+        "timesteps": timesteps(ds),
+        "train_timesteps": train_timesteps(ds),
+        "n_views": n_views(ds),
+        "modes": modes(ds),
+    }
+
+
+def report_inputs(wildcards):
+    """Returns every file the report of ``wildcards.ds`` reads, including the baselines' additions."""
+    ds = wildcards.ds
+    files = [f"results/{ds}/settings.json", f"results/{ds}/views.csv", f"results/{ds}/split.csv"]
+    for mode in modes(ds):
+        root = f"results/{ds}/{mode}"
+        files += [f"{root}/metrics.csv", f"{root}/summary.json", f"{root}/timing.json"]
+        files += model_files(ds, mode)
+        files += [decoded_dir(ds, mode, t) for t in timesteps(ds)]
+    for extra in REPORT_INPUTS:
+        files += list(extra(wildcards))
+    return files
