@@ -23,6 +23,8 @@ COMMANDS = {
     "info": "Print a shard's header and index.",
     "evaluate": "Compute per-image quality and rate metrics.",
     "report": "Build a dataset's self-contained HTML report.",
+    "baseline": "Compress images with a classical codec and score them like FCNR.",
+    "rd": "Summarise rate-distortion points of FCNR and its baselines; BD-rates.",
 }
 
 

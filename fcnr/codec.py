@@ -11,18 +11,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from fcnr.atomic import atomic_open
+from fcnr.atomic import write_bytes
 from fcnr.data import view_params
 from fcnr.errors import FCNRError
 from fcnr.model import latents_crc
 from fcnr.shard import PairEntry, Shard, ShardHeader, encode_payload
+from render.rendering import image_name, png_bytes
 from render.views import view_pairs
 
 
@@ -33,7 +34,6 @@ class Timer:
     seconds: float = 0.0
     io_seconds: float = 0.0
     images: int = 0
-    _start: float = field(default=0.0, repr=False)
 
     def as_dict(self) -> dict:
         """Returns the timing as JSON-ready ``{"seconds", "images", "images_per_second", "io_seconds"}``."""
@@ -44,22 +44,21 @@ class Timer:
 
 def image_path(images_dir: str | os.PathLike, view: int) -> Path:
     """Returns the path of view ``view``'s image in a timestep folder."""
-    return Path(images_dir) / f"v{view:04d}.png"
+    return Path(images_dir) / image_name(view)
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """Returns the image at ``path`` as uint8 HxWx3 RGB."""
     try:
         with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
+            return np.array(im.convert("RGB"))
     except (OSError, ValueError) as exc:
         raise FCNRError(f"{path}: cannot read image ({exc}); render this view first") from exc
 
 
 def write_image(path: str | os.PathLike, image: np.ndarray) -> None:
-    """Writes a uint8 HxWx3 image to ``path`` as PNG, atomically."""
-    with atomic_open(path, "wb") as handle:
-        Image.fromarray(image).save(handle, format="PNG")
+    """Writes a uint8 HxWx3 image to ``path`` as PNG, atomically (as the renderer writes them)."""
+    write_bytes(path, png_bytes(image))
 
 
 def to_tensor(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:

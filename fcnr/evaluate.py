@@ -48,9 +48,13 @@ def image_metrics(reference: np.ndarray, decoded: np.ndarray, lpips=None) -> dic
 
 
 def evaluate_timestep(
-    mode_dir: str | os.PathLike, t: int, views: np.ndarray, split: dict[tuple[int, int], str], lpips=None
+    mode_dir: str | os.PathLike, t: int, views: np.ndarray, split: dict[tuple[int, int], str], lpips=None,
+    images_root: str | os.PathLike | None = None,
 ) -> list[dict[str, Any]]:
-    """Returns one metrics row per view of timestep ``t`` (every view must be in the shard and decoded)."""
+    """Returns one metrics row per view of timestep ``t`` (every view must be in the shard and decoded).
+
+    The ground truth is read from ``images_root`` (default ``mode_dir/images``).
+    """
     from fcnr.codec import image_path, read_image
     from fcnr.shard import read_shard
 
@@ -63,7 +67,7 @@ def evaluate_timestep(
         if (t, v) not in split:
             raise FCNRError(f"split: no row for t={t}, view={v}; rerun the split rule")
         record = shard.find(v)
-        reference = read_image(image_path(t_dir(mode_dir, "images", t), v))
+        reference = read_image(image_path(Path(images_root or Path(mode_dir) / "images") / f"t{t:04d}", v))
         decoded = read_image(image_path(t_dir(mode_dir, "decoded", t), v))
         if decoded.shape != reference.shape:
             raise FCNRError(

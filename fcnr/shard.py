@@ -32,11 +32,11 @@ Record payload (one view pair; see :func:`encode_payload`)::
 
     u8 ndim, ndim * u32          latent shape (as returned by the model's ``compress``)
     u8 k, k * (u32 len, bytes)   the pair's entropy-coded strings, in the model's order
-    u8 has_symbols_crc, u32      CRC32 of the quantized latent symbols (0 when absent)
+    u8 has_symbols_crc, u32      CRC32 of the quantized latents (fcnr.model.latents_crc; 0 if absent)
 
 Bytes per image: a record can only be decoded whole (the right image's latents are coded
 conditionally on the left's), so each of a pair's two images is charged half the record's
-bytes, and the header is shared evenly by all images of the shard (:func:`image_bytes`).
+bytes, and the header is shared evenly by all images of the shard (:meth:`Shard.image_bytes`).
 """
 
 from __future__ import annotations

@@ -70,13 +70,17 @@ def image_name(index: int) -> str:
 
 
 def render_chunk(
-    volume_path: str, mode: str, manifest: dict[str, Any], views: np.ndarray, size: int, out: str
-) -> int:
+    volume_path: str, mode: str, manifest: dict[str, Any], views: np.ndarray, size: int, out: str,
+    threads: int | None = None,
+) -> int:  # fmt: skip
     """Renders ``views`` into ``out``/v{index:04d}.png with one pipeline; returns the image count.
 
-    Raises an FCNRError for an image of one flat colour (nothing but background) instead of
-    writing it.
+    ``threads`` caps Mesa llvmpipe's render threads (unless $LP_NUM_THREADS is set), so that
+    worker processes share the CPU cores instead of oversubscribing them. Raises an FCNRError
+    for an image of one flat colour (nothing but background) instead of writing it.
     """
+    if threads:
+        os.environ.setdefault("LP_NUM_THREADS", str(threads))
     from render.scene import Scene
 
     volume = load_volume(volume_path)
@@ -120,7 +124,8 @@ def render_views(
     workers = max(1, min(workers, len(views)))
     if workers == 1:
         return render_chunk(volume_path, mode, manifest, views, size, str(out))
-    jobs = [(volume_path, mode, manifest, views[w::workers], size, str(out))
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    jobs = [(volume_path, mode, manifest, views[w::workers], size, str(out), threads)
             for w in range(workers)]  # fmt: skip
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
         return sum(pool.starmap(render_chunk, jobs))

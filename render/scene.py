@@ -37,8 +37,10 @@ class Scene:
     the volume spans [0, n-1] on each axis and opacities are per voxel length.
     """
 
-    def __init__(self, volume: np.ndarray, mode: str, settings: dict[str, Any], size: int,
-                 source: str = "manifest") -> None:  # fmt: skip
+    def __init__(
+        self, volume: np.ndarray, mode: str, settings: dict[str, Any], size: int,
+        source: str = "manifest",
+    ) -> None:  # fmt: skip
         self.size = size
         self.settings = settings
         self.image = _image_data(volume)
@@ -82,8 +84,6 @@ class Scene:
         prop.SetDiffuse(0.8)
         prop.SetSpecular(0.25)
         prop.SetSpecularPower(30.0)
-        contour.Update()
-        self.surface_points = contour.GetOutput().GetNumberOfPoints()
         return actor
 
     def _volume(self, dvr: dict[str, Any], source: str) -> vtkVolume:

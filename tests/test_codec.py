@@ -106,44 +106,60 @@ def test_compress_writes_shard_timing_and_real_bpp(setup):
     assert sum(2 * shard.image_bytes(i) for i in range(len(shard.records))) == pytest.approx(shard.size)
 
 
-def test_separate_process_decode_matches_in_process_reconstruction(setup, reference, tmp_path):
+# Decodes the whole shard with ``fcnr decompress`` and dumps the decoded latents as .npy.
+DECODE_AND_DUMP = """
+import sys, numpy as np, torch
+from fcnr.cli import main
+from fcnr.data import view_params
+from fcnr.model_io import load_model
+from fcnr.shard import read_shard
+shard_path, model_dir, out = sys.argv[1:]
+assert torch.get_num_threads() == 2
+assert main(["decompress", shard_path, "--model", model_dir, "--out", out]) == 0
+model, shard = load_model(model_dir), read_shard(shard_path)
+for i, r in enumerate(shard.records):
+    p, t_range = shard.payload(i), model.config["t_range"]
+    p_l = view_params(r.t, r.theta_left, r.phi_left, t_range)[None]
+    p_r = view_params(r.t, r.theta_right, r.phi_right, t_range)[None]
+    size = (shard.header.height, shard.header.width)
+    dec = model.decompress(p.strings, p.shape, p_l, p_r, size, return_latents=True)
+    for name, value in dec["latents"].items():
+        np.save(f"{out}/{r.left}_{name}.npy", value.numpy())
+"""
+
+
+@pytest.fixture(scope="module")
+def decoded_elsewhere(setup):
+    """Two fresh processes decode the shard: `fcnr decompress` on 1 thread, and a script on 2 threads."""
+    root, env = setup["root"], dict(os.environ)
+    one = fcnr_subprocess("decompress", str(setup["shard"]), "--model", str(setup["model_dir"]),
+                          "--out", str(root / "threads1"), "--timing-json", str(root / "dec.json"), threads=1)  # fmt: skip
+    assert one.returncode == 0, one.stderr
+    env.update(OMP_NUM_THREADS="2", MKL_NUM_THREADS="2")
+    two = subprocess.run([sys.executable, "-c", DECODE_AND_DUMP, str(setup["shard"]), str(setup["model_dir"]),
+                          str(root / "threads2")], env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert two.returncode == 0, two.stderr
+    return root / "threads1", root / "threads2"
+
+
+def test_separate_process_decode_matches_in_process_reconstruction(setup, reference, decoded_elsewhere):
     reconstruction, _ = reference
-    outputs = {}
-    for threads in (1, 2):
-        out = tmp_path / f"threads{threads}"
-        done = fcnr_subprocess("decompress", str(setup["shard"]), "--model", str(setup["model_dir"]),
-                               "--out", str(out), "--timing-json", str(out / "dec.json"), threads=threads)  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        outputs[threads] = {p.name: p.read_bytes() for p in sorted(out.glob("v*.png"))}
-        assert json.loads((out / "dec.json").read_text())["images"] == 4
-    assert outputs[1] == outputs[2], "decoded PNG bytes depend on the number of CPU threads"
-    assert sorted(outputs[1]) == [f"v{v:04d}.png" for v in range(4)]
+    one, two = decoded_elsewhere
+    assert json.loads((setup["root"] / "dec.json").read_text())["images"] == 4
+    names = [f"v{v:04d}.png" for v in range(4)]
+    assert sorted(p.name for p in one.glob("*.png")) == names
+    for name in names:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), f"{name} differs between 1 and 2 threads"
     for view, image in reconstruction.items():
-        decoded = read_image(tmp_path / "threads2" / f"v{view:04d}.png")
-        np.testing.assert_array_equal(decoded, image, err_msg=f"view {view}")
+        np.testing.assert_array_equal(read_image(one / f"v{view:04d}.png"), image, err_msg=f"view {view}")
 
 
-def test_separate_process_latents_equal_the_encoders(setup, reference, tmp_path):
+def test_separate_process_latents_equal_the_encoders(reference, decoded_elsewhere):
     _, encoder_latents = reference
-    script = (
-        "import sys, numpy as np\n"
-        "from fcnr.model_io import load_model\n"
-        "from fcnr.shard import read_shard\n"
-        "from fcnr.data import view_params\n"
-        "model = load_model(sys.argv[2]); shard = read_shard(sys.argv[1]); t_range = model.config['t_range']\n"
-        "for i, r in enumerate(shard.records):\n"
-        "    p = shard.payload(i)\n"
-        "    dec = model.decompress(p.strings, p.shape, view_params(r.t, r.theta_left, r.phi_left, t_range)[None],\n"
-        "        view_params(r.t, r.theta_right, r.phi_right, t_range)[None], (shard.header.height,\n"
-        "        shard.header.width), return_latents=True)\n"
-        "    for k, v in dec['latents'].items(): np.save(f'{sys.argv[3]}/{r.left}_{k}.npy', v.numpy())\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script, str(setup["shard"]), str(setup["model_dir"]),
-                           str(tmp_path)], capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    _, two = decoded_elsewhere
     for left, latents in encoder_latents.items():
         for name, value in latents.items():
-            np.testing.assert_array_equal(np.load(tmp_path / f"{left}_{name}.npy"), value.numpy(), err_msg=name)
+            np.testing.assert_array_equal(np.load(two / f"{left}_{name}.npy"), value.numpy(), err_msg=name)
 
 
 def test_decode_one_view_reads_only_its_record(setup, tmp_path):
@@ -153,9 +169,8 @@ def test_decode_one_view_reads_only_its_record(setup, tmp_path):
     data[first.offset + first.length // 2] ^= 0xFF  # corrupt pair (0, 1) only
     shard_path.write_bytes(bytes(data))
     out = tmp_path / "out"
-    done = fcnr_subprocess("decompress", str(shard_path), "--model", str(setup["model_dir"]), "--out", str(out),
-                           "--view", "3")  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert main(["decompress", str(shard_path), "--model", str(setup["model_dir"]), "--out", str(out),
+                 "--view", "3"]) == 0  # fmt: skip
     assert [p.name for p in out.glob("*.png")] == ["v0003.png"]
     expected = decode_view(read_shard(setup["shard"]), 3, setup["model"], setup["id"])
     np.testing.assert_array_equal(read_image(out / "v0003.png"), expected)

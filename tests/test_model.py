@@ -32,6 +32,15 @@ def params(theta: float, phi: float) -> torch.Tensor:
 P_L, P_R = params(1.0, 2.0), params(1.1, 2.3)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Runs each test on one thread: OpenMP threads spin badly on a shared, loaded machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def coded():
     """Returns (model, x_l, x_r, encoder output) for a briefly trained tiny FCNR model."""
@@ -85,7 +94,6 @@ def test_round_trip_matches_the_rounded_forward_pass(coded):
 
 def test_decoding_is_identical_under_one_and_two_threads(coded):
     model, _, _, enc = coded
-    threads = torch.get_num_threads()
     results = []
     try:
         for n in (1, 2):
@@ -93,7 +101,7 @@ def test_decoding_is_identical_under_one_and_two_threads(coded):
             model.train().eval()  # drop the float64 copy so it is rebuilt under this thread count
             results.append(model.decompress(enc["strings"], enc["shape"], P_L, P_R, (64, 96), return_latents=True))
     finally:
-        torch.set_num_threads(threads)
+        torch.set_num_threads(1)
     one, two = results
     assert latents_crc(one["latents"]) == latents_crc(two["latents"]) == latents_crc(enc["latents"])
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(one["x_hat"], two["x_hat"]))
@@ -139,13 +147,27 @@ def test_loading_weights_of_another_config_is_a_clear_error(coded, tmp_path):
 def test_each_variant_learns_a_fixed_pair(variant):
     torch.manual_seed(0)
     model = build_model({**TINY, "variant": variant})
-    x_l, x_r = smooth_pair(64, 64, seed=1)
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    x_l, x_r = smooth_pair(32, 64, seed=1)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
-    for _ in range(25):
+    for _ in range(12):
         loss = rd_loss(model(x_l, x_r, P_L, P_R), x_l, x_r, 100.0)["loss"]
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.item())
     assert sum(losses[-3:]) / 3 < 0.5 * losses[0], losses
+
+
+def test_decoding_absorbs_last_bit_differences_of_the_parameter_networks(coded):
+    """Another device rounds differently; perturbing the float64 weights by 1e-12 stands in for it."""
+    model, _, _, enc = coded
+    model.train().eval()
+    exact = model._exact()
+    gen = torch.Generator().manual_seed(3)
+    with torch.no_grad():
+        for p in exact.parameters():
+            p.mul_(1 + 1e-12 * torch.randn(p.shape, generator=gen, dtype=p.dtype))
+    dec = model.decompress(enc["strings"], enc["shape"], P_L, P_R, (64, 96), return_latents=True)
+    model.train().eval()
+    assert latents_crc(dec["latents"]) == latents_crc(enc["latents"])

@@ -15,7 +15,7 @@ SIZE = 64
 
 MANIFEST = """\
 name: blobs
-source: {kind: raw}
+source: {kind: raw, format: npy, pattern: "blobs{t}.npy"}
 shape: [32, 32, 32]
 total_timesteps: 1
 timesteps: {start: 0, count: 1}

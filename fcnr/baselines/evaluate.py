@@ -7,7 +7,6 @@ computing metrics, as for FCNR's own timing.
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -16,12 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from fcnr.atomic import atomic_open, write_json
+from fcnr.atomic import write_json
 from fcnr.baselines.base import Codec
 from fcnr.codec import image_path, read_image, write_image
 from fcnr.errors import FCNRError
-
-COLUMNS = ("t", "view", "theta", "phi", "split", "psnr", "msssim", "lpips", "bytes", "bpp", "codec", "quality")
+from fcnr.evaluate import write_metrics_csv
 
 #: scores one (reference, decoded) image pair: {"psnr", "msssim", "lpips"}
 Scorer = Callable[[np.ndarray, np.ndarray], Mapping[str, float]]
@@ -29,7 +27,7 @@ Scorer = Callable[[np.ndarray, np.ndarray], Mapping[str, float]]
 
 @dataclass
 class BaselineResult:
-    """Per-image rows and coding times of one codec at one setting."""
+    """Per-image rows (FCNR's metrics columns) and coding times of one codec at one setting."""
 
     codec: Codec
     rows: list[dict] = field(default_factory=list)
@@ -39,7 +37,7 @@ class BaselineResult:
     pixels: int = 0
 
     def timing(self) -> dict:
-        """Returns the JSON-ready timing and size summary."""
+        """Returns the JSON-ready timing and size; ET and DT as in the paper (hours, seconds)."""
         images = len(self.rows)
         return {
             "codec": self.codec.name,
@@ -48,28 +46,34 @@ class BaselineResult:
             "images": images,
             "bytes": self.total_bytes,
             "bpp": 8 * self.total_bytes / self.pixels if self.pixels else None,
-            "encode_seconds": self.encode_seconds,
-            "decode_seconds": self.decode_seconds,
-            "encode_images_per_second": images / self.encode_seconds if self.encode_seconds else None,
-            "decode_images_per_second": images / self.decode_seconds if self.decode_seconds else None,
+            "encoding_seconds": self.encode_seconds,
+            "decoding_seconds": self.decode_seconds,
+            "encoding_images_per_second": images / self.encode_seconds if self.encode_seconds else None,
+            "decoding_images_per_second": images / self.decode_seconds if self.decode_seconds else None,
+            "et_hours": self.encode_seconds / 3600,
+            "dt_seconds": self.decode_seconds,
         }
 
-    def write(self, csv_path: str | os.PathLike, timing_path: str | os.PathLike | None = None) -> None:
-        """Writes the per-image CSV (and the timing JSON) atomically."""
-        with atomic_open(csv_path, "w") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows({key: _cell(row[key]) for key in COLUMNS} for row in self.rows)
-        if timing_path:
-            write_json(timing_path, self.timing())
-
     def summary_line(self) -> str:
-        """Returns one line: codec, setting, images, mean bpp and PSNR, coding speed."""
+        """Returns one line: codec, setting, images, mean bpp and PSNR, coding times."""
         timing = self.timing()
         mean_psnr = float(np.mean([row["psnr"] for row in self.rows]))
         return (f"{self.codec!r}: {timing['images']} images, {timing['bpp']:.5f} bpp, "
                 f"PSNR {mean_psnr:.2f} dB, encode {self.encode_seconds:.2f} s, "
                 f"decode {self.decode_seconds:.2f} s")  # fmt: skip
+
+
+def setting_dir(out: str | os.PathLike, codec: Codec) -> Path:
+    """Returns the folder of one codec setting's outputs: ``out/q{quality}``."""
+    return Path(out) / f"q{codec.quality}"
+
+
+def write_result(out: str | os.PathLike, result: BaselineResult, lpips_status: Mapping) -> Path:
+    """Writes ``metrics.csv`` and ``timing.json`` (with the LPIPS status) under ``out/q{Q}``; returns that folder."""
+    folder = setting_dir(out, result.codec)
+    write_metrics_csv(folder / "metrics.csv", result.rows)
+    write_json(folder / "timing.json", result.timing() | {"lpips": dict(lpips_status)})
+    return folder
 
 
 def evaluate_codec(
@@ -84,7 +88,7 @@ def evaluate_codec(
     """Returns the rows and times of coding every image in ``split`` ({(t, view): split}) with ``codec``.
 
     ``views`` gives each view's theta and phi. With ``decoded_out``, the decoded images of
-    ``decoded_timestep`` (default: the first) are written there as v{view:04d}.png.
+    ``decoded_timestep`` (default: the first) are written as ``decoded_out/t{t:04d}/v{view:04d}.png``.
     """
     angles = {int(v["index"]): (float(v["theta"]), float(v["phi"])) for v in views}
     by_timestep: dict[int, list[int]] = {}
@@ -122,12 +126,6 @@ def evaluate_codec(
                 "codec": codec.name, "quality": codec.quality,
             })  # fmt: skip
             if decoded_out and t == decoded_timestep:
-                write_image(image_path(decoded_out, view), image)
+                write_image(image_path(Path(decoded_out) / f"t{t:04d}", view), image)
     return result
 
-
-def _cell(value) -> str | int | float:
-    """Returns a CSV cell: NaN as empty, floats with full precision."""
-    if isinstance(value, float):
-        return "" if np.isnan(value) else repr(value)
-    return value

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         timer.io_seconds += time.perf_counter() - start
         written += 1
     timing = timer.as_dict()
-    print(f"{Path(args.out)}: wrote {written} images; decoded {timer.images} in {timer.seconds:.2f} s "
+    print(f"{Path(args.out)}: wrote {written} image(s); decoded {timer.images} in {timer.seconds:.2f} s "
           f"({timing['images_per_second']:.2f} images/s) + {timer.io_seconds:.2f} s writing PNGs")  # fmt: skip
     if args.timing_json:
         write_json(args.timing_json, timing)

@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     one = steps.add_parser("timestep", help="score one timestep's images", description="Score one timestep's images.")
     one.add_argument("mode_dir", metavar="MODE_DIR", help="results/DS/MODE (images/, decoded/, shards/)")
     one.add_argument("--timestep", type=int, required=True, help="timestep number t")
+    one.add_argument("--images", help="ground-truth root of t{t:04d}/ folders (default MODE_DIR/images)")
     one.add_argument("--views", required=True, help="views CSV (fcnr views)")
     one.add_argument("--split", required=True, help="split CSV (t,view,split)")
     one.add_argument("--out", required=True, help="metrics CSV to write for this timestep")
@@ -60,7 +61,8 @@ def _timestep(args: argparse.Namespace) -> int:
         lpips = LPIPSMetric(args.lpips_backbone, device=args.device)
         status = {"available": lpips.available, "reason": lpips.reason}
     start = time.perf_counter()
-    rows = evaluate_timestep(args.mode_dir, args.timestep, read_views(args.views), read_split(args.split), lpips)
+    rows = evaluate_timestep(args.mode_dir, args.timestep, read_views(args.views), read_split(args.split), lpips,
+                             args.images)
     write_metrics_csv(args.out, rows)
     write_json(args.status, status | {"seconds": time.perf_counter() - start})
     print(f"t={args.timestep}: scored {len(rows)} images in {time.perf_counter() - start:.1f} s"

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for key in ("path", "version", "model_id", "height", "width", "timestep", "records", "images",
                 "header_bytes", "bytes", "bpp"):  # fmt: skip
-        print(f"{key:>12}: {info[key]}")
+        value = info[key]
+        print(f"{key:>12}: {value:.6f}" if isinstance(value, float) else f"{key:>12}: {value}")
     print(f"\n{'#':>4} {'t':>5} {'left':>5} {'right':>5} {'offset':>10} {'length':>8} {'crc32':>8} {'bpp':>9}")
     for i, r in enumerate(info["index"]):
         print(f"{i:>4} {r['t']:>5} {r['left']:>5} {r['right']:>5} {r['offset']:>10} {r['length']:>8} "

@@ -16,7 +16,7 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; 
 h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: right; }
-th { background: #f0f0f0; } td:first-child, th:first-child { text-align: left; }
+th { background: #f0f0f0; } th[colspan] { text-align: center; } td:first-child, th:first-child { text-align: left; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: 0.3em 0; }
 tr.ours td { background: #eef6ee; font-weight: 600; }
 .note { color: #555; font-size: 0.9em; } .error { background: #fee; border: 1px solid #c00; padding: 0.5em; }

@@ -43,23 +43,19 @@ def fmt(value: Any, digits: int = 2) -> str:
 
 
 def table(
-    header: Sequence[Any] | Sequence[Sequence[tuple[Any, int]]],
+    header: Sequence[Any],
     rows: Iterable[Sequence[Any]],
     caption: str | None = None,
     cls: str | None = None,
     highlight: Iterable[int] = (),
 ) -> str:
-    """Returns an HTML table; ``header`` is one row of labels or several rows of (label, colspan).
+    """Returns an HTML table; rows whose index is in ``highlight`` are marked (class ``ours``).
 
-    Rows whose index is in ``highlight`` are marked (class ``ours``).
+    ``header`` is one row of labels, or a list of such rows where a cell may be ``(label, colspan)``.
     """
+    head_rows = header if header and isinstance(header[0], list) else [header]
+    head = "".join("<tr>" + "".join(_th(cell) for cell in row) + "</tr>" for row in head_rows)
     marked = set(highlight)
-    head_rows = header if header and isinstance(header[0], (list, tuple)) else [[(h, 1) for h in header]]
-    head = "".join(
-        "<tr>" + "".join(f'<th colspan="{span}">{esc(label)}</th>' if span > 1 else f"<th>{esc(label)}</th>"
-                         for label, span in row) + "</tr>"  # fmt: skip
-        for row in head_rows
-    )
     body = "".join(
         ('<tr class="ours">' if i in marked else "<tr>") + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
         for i, row in enumerate(rows)
@@ -67,6 +63,11 @@ def table(
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     cls_attr = f' class="{cls}"' if cls else ""
     return f"<table{cls_attr}>{cap}<thead>{head}</thead><tbody>{body}</tbody></table>"
+
+
+def _th(cell: Any) -> str:
+    label, span = cell if isinstance(cell, tuple) else (cell, 1)
+    return f'<th colspan="{span}">{esc(label)}</th>' if span > 1 else f"<th>{esc(label)}</th>"
 
 
 def note(text: Any) -> str:

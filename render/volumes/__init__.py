@@ -62,6 +62,18 @@ def check_timesteps(manifest: dict[str, Any], timesteps: Sequence[int]) -> list[
     return sorted(set(timesteps))
 
 
+def source_params(manifest: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Returns ``defaults`` updated by the manifest's ``source.params``; unknown keys are errors."""
+    given = manifest["source"].get("params", {}) or {}
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise FCNRError(
+            f"{manifest.get('path', manifest['name'])}: source.params.{unknown[0]}: unknown "
+            f"parameter of source kind {manifest['source']['kind']}; known: {', '.join(defaults)}"
+        )
+    return {**defaults, **given}
+
+
 def check_finite(volume: np.ndarray, where: str) -> None:
     """Raises an FCNRError naming ``where`` if ``volume`` holds NaN or Inf."""
     finite = np.isfinite(volume)
@@ -106,6 +118,8 @@ def write_volumes(
         "min": {},
         "max": {},
     }
+    # A meta.json from an earlier run would vouch for volumes this run may not finish rewriting.
+    (out_dir / "meta.json").unlink(missing_ok=True)
     for t, volume in volume_source(manifest, shape, timesteps):
         check_finite(volume, f"dataset {manifest['name']}, timestep {t}")
         save_npy(volume_file(out_dir, t), volume)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import scipy.fft as sfft
 
+from render.volumes import source_params
 from render.volumes.resample import resample
 
 DEFAULTS = {"nu": 0.012, "n_ref": 128, "k0": 4.0, "u_rms": 1.0, "frame_dt": 0.05, "cfl": 0.5}
@@ -32,7 +33,7 @@ WORKERS = 2
 
 
 class SpectralNS:
-    """Returns nothing; holds the spectral velocity ``uhat`` [3, n, n, n//2+1] and advances it."""
+    """Spectral velocity ``uhat`` [3, n, n, n//2+1] on the periodic box, advanced in time."""
 
     def __init__(self, n: int, nu: float, seed: int, k0: float = 4.0, u_rms: float = 1.0,
                  cfl: float = 0.5):
@@ -132,7 +133,7 @@ class SpectralNS:
 
 def solver_for(manifest: dict[str, Any], n: int) -> tuple[SpectralNS, float]:
     """Returns the solver for ``manifest`` on an n^3 grid and the time between saved frames."""
-    p = {**DEFAULTS, **manifest["source"].get("params", {})}
+    p = source_params(manifest, DEFAULTS)
     nu = p["nu"] * (p["n_ref"] / n) ** (4.0 / 3.0)
     seed = manifest["source"].get("seed", 0)
     return SpectralNS(n, nu, seed, p["k0"], p["u_rms"], p["cfl"]), p["frame_dt"]

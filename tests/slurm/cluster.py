@@ -189,6 +189,8 @@ AccountingStoragePort={self.ports['dbd']}
 # Clients reach slurmdbd through munge too; this names the socket for that connection.
 AccountingStoragePass={self.munge_socket}
 AccountingStorageTRES=gres/gpu
+# Keep sbatch --comment (the plugin writes the rule and wildcards there) for sacct listings.
+AccountingStoreFlags=job_comment
 JobCompType=jobcomp/none
 GresTypes=gpu
 NodeName={self.node} NodeHostname={host} NodeAddr=127.0.0.1 CPUs={self.cpus} \

@@ -39,8 +39,12 @@ wildcard_constraints:
 
 
 def config_source():
-    """Returns how error messages name the configuration: its file(s)."""
-    return " + ".join(str(f) for f in workflow.configfiles) or "config"
+    """Returns how error messages name the configuration: config/config.yaml and what overlays it."""
+    files = [repo_relative(Path(workflow.basedir) / "config" / "config.yaml")]
+    files += [repo_relative(f) for f in workflow.config_settings.configfiles]
+    if workflow.config_settings.config:
+        files.append("--config")
+    return " + ".join(files)
 
 
 def deep_merge(base, extra):
@@ -60,10 +64,15 @@ def check_config(cfg):
         validate(cfg, CONFIG_SCHEMA, config_source())
         if BASELINES_SCHEMA.exists():
             validate(cfg["baselines"], load_yaml(BASELINES_SCHEMA), f"{config_source()}: baselines")
-        for ds in [*cfg["datasets"], *cfg["overrides"]]:
-            settings(ds)
     except FCNRError as exc:
         raise WorkflowError(str(exc)) from None
+    for key in ("datasets", "overrides"):
+        for ds in cfg[key]:
+            try:
+                load_manifest(ds)
+            except FCNRError as exc:
+                raise WorkflowError(f"{config_source()}: {key}: {exc}") from None
+            settings(ds)
 
 
 @cache

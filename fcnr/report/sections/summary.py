@@ -76,12 +76,12 @@ def _details(ctx: ReportContext) -> str:
 
 
 def _lpips_notes(ctx: ReportContext) -> str:
-    notes = []
+    reasons: dict[str, list[str]] = {}
     for mode in ctx.modes:
         summary = ctx.summary(mode)
         if summary and not summary["lpips"]["available"]:
-            notes.append(note(f"{MODE_NAMES[mode]}: {summary['lpips']['reason']}"))
-    return "".join(dict.fromkeys(notes))
+            reasons.setdefault(summary["lpips"]["reason"], []).append(MODE_NAMES[mode])
+    return "".join(note(f"LPIPS ({', '.join(modes)}): {reason}") for reason, modes in reasons.items())
 
 
 def _paper_table(ctx: ReportContext) -> str:

@@ -1,0 +1,50 @@
+"""``fcnr rd``: rate-distortion points of FCNR and its baselines on the same images, and BD-rates."""
+
+from __future__ import annotations
+
+import argparse
+
+HELP = "Summarise rate-distortion points of FCNR and its baselines; BD-rates."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Adds the rd options to ``parser``."""
+    parser.add_argument(
+        "--learned", nargs=3, action="append", default=[], metavar=("METHOD", "LAMBDA", "RUN_DIR"),
+        help="a learned run: variant, its lambda, and its folder in the mode-directory layout "
+             "(metrics/t*.csv, timing/, model/); repeat for each",
+    )  # fmt: skip
+    parser.add_argument(
+        "--classical", nargs="+", default=[], metavar="SETTING_DIR",
+        help="fcnr baseline setting folders (OUT/q{Q} with metrics.csv and timing.json)",
+    )  # fmt: skip
+    parser.add_argument("--timesteps", type=int, nargs="+", required=True, help="the timesteps every point averages over")
+    parser.add_argument("--out", required=True, help="RD points CSV to write (one row per method and setting)")
+    parser.add_argument("--bd-out", help="also write the BD-rates of --test against every other method here")
+    parser.add_argument("--test", default="fcnr", help="the method compared with each other one (default fcnr)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Writes the RD table (and the BD table); prints the BD-rates; returns 0."""
+    from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, bd_rows, classical_point, label, learned_point, write_table
+    from fcnr.errors import FCNRError
+
+    points = []
+    for method, lmbda, run_dir in args.learned:
+        try:
+            value = float(lmbda)
+        except ValueError:
+            raise FCNRError(f"--learned {method} {lmbda} {run_dir}: LAMBDA must be a number") from None
+        points.append(learned_point(method, value, run_dir, args.timesteps))
+    points += [classical_point(folder, args.timesteps) for folder in args.classical]
+    if not points:
+        raise FCNRError("no runs given; pass --learned and/or --classical")
+    write_table(args.out, points, RD_COLUMNS)
+    print(f"{args.out}: {len(points)} RD points on timesteps {args.timesteps}")
+    if args.bd_out:
+        rows = bd_rows(points, args.test)
+        write_table(args.bd_out, rows, BD_COLUMNS)
+        for row in rows:
+            print(f"  BD-rate of {label(row['test'])} vs {label(row['anchor'])}: {row['bd_rate_psnr']:+.2f} % "
+                  f"(PSNR), BD-PSNR {row['bd_psnr']:+.3f} dB {row['note']}")  # fmt: skip
+    return 0

@@ -1,0 +1,68 @@
+"""What the baseline sections of the report read: each mode's RD points and BD-rates.
+
+``results/DS/MODE/baselines/rd.csv`` and ``bdrate.csv`` are written by ``fcnr rd`` (workflow rule
+``baseline_rd``); every point there is averaged over the same images (see ``fcnr.baselines.rd``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fcnr.baselines.rd import compared_timesteps, default_lambda, read_table
+from fcnr.report.context import ReportContext
+
+# The paper's Table 3: ablation on tornado IR (NVIDIA A40, 24,360 images of 1024^2).
+PAPER_ABLATION = {
+    "ecsic": {"psnr": 36.30, "lpips": 0.0700, "bpp": 0.0580, "et_h": 0.40, "dt_s": 231.71},
+    "jct-only": {"psnr": 37.81, "lpips": 0.0685, "bpp": 0.0666, "et_h": 0.39, "dt_s": 270.15},
+    "pe-only": {"psnr": 37.19, "lpips": 0.0708, "bpp": 0.0370, "et_h": 0.40, "dt_s": 228.91},
+    "fcnr": {"psnr": 38.07, "lpips": 0.0685, "bpp": 0.0280, "et_h": 0.39, "dt_s": 326.91},
+}
+PAPER_ABLATION_CASE = ("tornado", "ir")
+
+
+def baselines_dir(ctx: ReportContext, mode: str) -> Path:
+    """Returns ``results/DS/MODE/baselines``."""
+    return ctx.mode_dir(mode) / "baselines"
+
+
+def rd_points(ctx: ReportContext, mode: str) -> list[dict[str, Any]] | None:
+    """Returns the RD points of a mode (``rd.csv``), or None if absent."""
+    path = baselines_dir(ctx, mode) / "rd.csv"
+    return read_table(path) if path.is_file() else None
+
+
+def bd_table(ctx: ReportContext, mode: str) -> list[dict[str, Any]] | None:
+    """Returns the BD-rates of FCNR against each baseline (``bdrate.csv``), or None if absent."""
+    path = baselines_dir(ctx, mode) / "bdrate.csv"
+    return read_table(path) if path.is_file() else None
+
+
+def baseline_modes(ctx: ReportContext) -> list[str]:
+    """Returns the modes that have RD points."""
+    return [mode for mode in ctx.modes if rd_points(ctx, mode)]
+
+
+def config(ctx: ReportContext) -> dict[str, Any]:
+    """Returns the run's config (from the settings; {} when absent)."""
+    return ctx.settings.get("config", {})
+
+
+def main_lambda(ctx: ReportContext) -> float:
+    """Returns FCNR's main lambda: the config's train.lambda, else `fcnr train`'s default."""
+    value = config(ctx).get("train", {}).get("lambda")
+    return default_lambda() if value is None else float(value)
+
+
+def compared(ctx: ReportContext) -> list[int]:
+    """Returns the timesteps the baselines were compared on (all run timesteps when unknown)."""
+    return compared_timesteps(ctx.settings.get("timesteps", []), config(ctx).get("baselines", {}).get("timesteps"))
+
+
+def lpips_reason(ctx: ReportContext, mode: str) -> str | None:
+    """Returns why LPIPS is missing for a mode (from its summary), or None when it was computed."""
+    summary = ctx.summary(mode) or {}
+    status = summary.get("lpips", {})
+    return None if status.get("available") else status.get("reason", "LPIPS was not computed")
+

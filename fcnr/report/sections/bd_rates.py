@@ -1,0 +1,62 @@
+"""Bjontegaard delta rates of FCNR against every baseline, per mode."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from fcnr.baselines.rd import label
+from fcnr.report.baselines import bd_table, compared
+from fcnr.report.context import MODE_NAMES, ReportContext
+from fcnr.report.html import esc, fmt, note, table
+
+TITLE = "BD-rate of FCNR against each baseline"
+ORDER = 61
+
+
+def _percent(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:+.1f} %"
+
+
+def verdict(rows: list[dict[str, Any]], mode: str) -> str:
+    """Returns one sentence per mode: the baselines FCNR beats and loses to on BD-rate (PSNR)."""
+    known = [r for r in rows if not math.isnan(r["bd_rate_psnr"])]
+    if not known:
+        return f"{MODE_NAMES[mode]}: no baseline could be compared (see the notes in the table)."
+    better = [f"{label(r['anchor'])} ({_percent(r['bd_rate_psnr'])})" for r in known if r["bd_rate_psnr"] < 0]
+    worse = [f"{label(r['anchor'])} ({_percent(r['bd_rate_psnr'])})" for r in known if r["bd_rate_psnr"] >= 0]
+    parts = []
+    if better:
+        parts.append("FCNR needs fewer bits than " + ", ".join(better))
+    if worse:
+        parts.append("more bits than " + ", ".join(worse))
+    return f"{MODE_NAMES[mode]}: " + "; ".join(parts) + " at equal PSNR."
+
+
+def render(ctx: ReportContext) -> str | None:
+    """Returns the BD-rate table of every mode, or None without BD tables."""
+    tables = {mode: bd_table(ctx, mode) for mode in ctx.modes}
+    tables = {mode: rows for mode, rows in tables.items() if rows is not None}
+    if not tables:
+        return None
+    parts = [note(
+        "BD-rate (Bjontegaard, VCEG-M33): FCNR's average rate difference to the baseline at equal quality, "
+        "over the quality range both curves cover; negative means FCNR needs fewer bits. Interpolation: "
+        "piecewise cubic Hermite (as in the JCT-VC common test conditions), so two points per curve suffice. "
+        "BD-PSNR: FCNR's average PSNR gain at equal rate. MS-SSIM is taken as -10 log10(1 - MS-SSIM) dB. "
+        f"Images: all views of timestep(s) {', '.join(map(str, compared(ctx)))}."
+    )]  # fmt: skip
+    for mode, rows in tables.items():
+        body = [[label(r["anchor"]), int(r["points_anchor"]), int(r["points_test"]), _percent(r["bd_rate_psnr"]),
+                 "n/a" if math.isnan(r["bd_psnr"]) else f"{r['bd_psnr']:+.2f} dB", _percent(r["bd_rate_msssim"]),
+                 r["note"]] for r in rows]  # fmt: skip
+        header = ["baseline (anchor)", "its points", "FCNR points", "BD-rate (PSNR)", "BD-PSNR",
+                  "BD-rate (MS-SSIM)", "why n/a"]  # fmt: skip
+        parts.append(table(header, body, caption=f"{MODE_NAMES[mode]}: FCNR vs each baseline"))
+        parts.append(f"<p>{esc(verdict(rows, mode))}</p>")
+        if rows and all(r["points_test"] < 2 for r in rows):
+            parts.append(note(
+                f"{MODE_NAMES[mode]}: FCNR has one point here, so no BD-rate: add lambdas to "
+                "baselines.learned.lambdas with fcnr in baselines.learned.sweep, and this mode to baselines.learned.modes."
+            ))  # fmt: skip
+    return "".join(parts)

@@ -1,0 +1,89 @@
+"""The workflow's configs: every shipped config plans every dataset's report; bad ones name the key."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fcnr.schema import load_yaml, validate
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = ["config.yaml", "test.yaml", "paper.yaml"]
+DATASETS = ["vortex", "tangaroa", "tornado"]
+
+
+def dry_run(tmp_path: Path, *configs: Path, targets=("results/tornado/report.html",)) -> subprocess.CompletedProcess:
+    """Returns a Snakemake dry run (quiet) of ``targets`` with ``configs`` overlaid on config/config.yaml."""
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+           "-n", "--quiet", "rules", "--cores", "2", *targets]  # fmt: skip
+    if configs:
+        cmd += ["--configfile", *map(str, configs)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_shipped_configs_are_complete_and_valid(name):
+    schema = load_yaml(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    document = load_yaml(REPO / "config" / name)
+    # Each file sets every section itself, so it reads on its own (not only as an overlay).
+    assert set(schema["required"]) <= set(document)
+    validate(document, schema, name)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_every_dataset_report_is_a_target(tmp_path, name):
+    proc = dry_run(tmp_path, REPO / "config" / name, targets=[f"results/{ds}/report.html" for ds in DATASETS])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    counts = {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M)}
+    timesteps = yaml.safe_load((REPO / "config" / name).read_text())["timesteps"]["count"] or 30
+    assert counts["report"] == 3 and counts["volumes"] == 3 and counts["train"] == 3 * 2
+    assert counts["render"] == counts["compress"] == counts["evaluate_timestep"] == 3 * 2 * timesteps
+
+
+def test_paper_config_has_the_papers_scale():
+    paper = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    assert 10 * paper["views"]["frequency"] ** 2 + 2 == 812 and paper["render"]["size"] == 1024
+    assert paper["timesteps"]["count"] is None and paper["volumes"]["scale"] == 1
+    assert (paper["train"]["N"], paper["train"]["M"], paper["train"]["heads"], paper["train"]["epochs"]) == (192, 48, 2, 3)
+    assert paper["overrides"]["tornado"]["train"]["epochs"] == 1
+
+
+SCHEMA_ERRORS = {
+    "rendr": ({"size": 64}, "rendr: Additional properties are not allowed"),
+    "views": ({"frequency": 0}, "views.frequency: 0 is less than the minimum of 1"),
+    "train": ({"N": "wide"}, "train.N: 'wide' is not valid"),
+    "modes": (["ir", "mip"], "modes.1: 'mip' is not one of"),
+}
+
+
+def test_schema_errors_name_every_bad_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({key: value for key, (value, _) in SCHEMA_ERRORS.items()}))
+    proc = dry_run(tmp_path, bad)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    for _, expected in SCHEMA_ERRORS.values():
+        assert expected in out, out[-2000:]
+    assert "bad.yaml" in out  # the message names the file
+
+
+@pytest.mark.parametrize(
+    ("overlay", "expected"),
+    [
+        ({"overrides": {"nosuch": {}}}, "overrides: unknown dataset 'nosuch'; known datasets:"),
+        ({"overrides": {"tornado": {"train": {"epochs": -1}}}}, "(with overrides.tornado): train.epochs"),
+        ({"timesteps": {"count": 31}}, "timesteps.count: 31 is more than the 30 timesteps"),
+    ],
+)
+def test_bad_dataset_settings_name_the_key(tmp_path, overlay, expected):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(overlay))
+    proc = dry_run(tmp_path, bad)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert expected in out and "bad.yaml" in out, out[-2000:]
