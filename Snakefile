@@ -27,6 +27,14 @@ if (Path(workflow.basedir) / "workflow" / "rules" / "baselines.smk").exists():
     include: "workflow/rules/baselines.smk"
 
 
+# Bookkeeping rules run inside Snakemake itself, never as cluster jobs.
+localrules:
+    all,
+    views,
+    split,
+    settings,
+
+
 rule all:
     default_target: True
     input:

@@ -223,7 +223,7 @@ class ContextZ(nn.Module):
             conv(3 * M, 4 * M), prelu(4 * M), conv(4 * M, 4 * M), prelu(4 * M), conv(4 * M, 2 * M)
         )
 
-    def forward(self, z_l_hat: torch.Tensor, prior: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, z_l_hat: torch.Tensor, prior: tuple[torch.Tensor, torch.Tensor]):
         mu, b = (p.expand_as(z_l_hat) for p in prior)
         mu, b = self.net(torch.cat([mu, b, z_l_hat], dim=1)).chunk(2, dim=1)
         return mu, b

@@ -40,7 +40,13 @@ from fcnr.layers import (
     stereo_attention,
 )
 
-VARIANTS = {"fcnr": ("jctm", "pe"), "ecsic": ("scam", "learned"), "jct-only": ("jctm", "learned"), "pe-only": ("scam", "pe")}
+# variant -> (inter-view block, z prior)
+VARIANTS = {
+    "fcnr": ("jctm", "pe"),
+    "ecsic": ("scam", "learned"),
+    "jct-only": ("jctm", "learned"),
+    "pe-only": ("scam", "pe"),
+}
 DEFAULTS = {"variant": "fcnr", "N": 192, "M": 48, "heads": 2, "pe_L": 8, "pe_b": 1.25}
 LATENTS = ("z_l", "z_r", "y_l", "y_r")
 

@@ -176,6 +176,9 @@ class Trainer:
         s = self.settings
         self.out_dir.mkdir(parents=True, exist_ok=True)
         start = self.resume()
+        if start > self.total_steps:
+            raise FCNRError(f"{self.checkpoint_dir()}: the run is already at step {start}, past the {self.total_steps} "
+                            "steps asked for; raise --max-steps/--epochs or use another --out")  # fmt: skip
         if start:
             print(f"resuming {self.out_dir} from step {start} of {self.total_steps}", flush=True)
         use_amp = self.device.type == "cuda"

@@ -116,9 +116,16 @@ def test_bad_images_are_errors(name):
         codec.encode([])
 
 
-def test_odd_size_is_an_error_for_420():
-    with pytest.raises(FCNRError, match="even"):
-        make_codec("av1", 30).encode([IMAGES[0][:63]])
+@pytest.mark.parametrize("name", ["hevc", "av1"])
+@pytest.mark.parametrize(("height", "width"), [(48, 48), (40, 40), (47, 63)])
+def test_video_sizes_are_padded_and_cropped_back(name, height, width):
+    # x265 corrupted the heap on 40 and 48 px frames before padding to its 64 px tree unit.
+    images = [rendering(k, 64)[:height, :width] for k in range(4)]
+    codec = make_codec(name, SETTINGS[name][1])
+    for _ in range(3):
+        decoded = codec.decode(codec.encode(images).streams)
+        assert [d.shape for d in decoded] == [i.shape for i in images]
+        assert min(psnr(a, b) for a, b in zip(images, decoded)) > 30
 
 
 @pytest.mark.parametrize("name", sorted(CODECS))

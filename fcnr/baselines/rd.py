@@ -157,7 +157,7 @@ def bd_rows(points: Iterable[dict[str, Any]], test: str = "fcnr") -> list[dict[s
             try:
                 row[key] = function(rate_a, q_a, rate_t, q_t)
             except ValueError as exc:
-                notes.append(f"{key}: {exc}")
+                notes.append(str(exc))
         row["note"] = "; ".join(dict.fromkeys(notes))
         rows.append(row)
     return rows

@@ -7,6 +7,12 @@ length (headers and index included) is the rate. HEVC (x265, preset medium) code
 AV1 (SVT-AV1, preset 8) codes 4:2:0, the only chroma format SVT-AV1 accepts. RGB to YUV uses
 FFmpeg's default BT.601 limited-range matrix both ways.
 
+Frames are padded (edge pixels repeated) to a multiple of ``pad_to`` and cropped back after
+decoding; the true size travels in the file as the Matroska stream tag ``FCNR_SIZE``. x265 needs
+multiples of its 64 px coding tree unit: with 40 or 48 px frames the x265 inside PyAV 18 corrupts
+the heap (seen here as glibc aborts), while 32, 64 and 128 px are fine. SVT-AV1's 4:2:0 needs even
+sides.
+
 Both encoder libraries print a banner at their info log level; x265 is set to ``log-level=error``
 (and ``info=0``, which also drops the ~2 KB SEI message that repeats the encoder's settings in
 every file), SVT-AV1 reads ``SVT_LOG`` (1 = errors only) unless the user has set it.
@@ -27,6 +33,7 @@ from fcnr.errors import FCNRError
 
 # The frame rate only sets timestamps; constant-quality (CRF) coding does not depend on it.
 FRAME_RATE = 25
+SIZE_TAG = "FCNR_SIZE"
 
 
 class VideoCodec(Codec):
@@ -37,6 +44,8 @@ class VideoCodec(Codec):
     encoder: str
     #: the YUV layout the encoder codes
     pix_fmt: str
+    #: frame sides are padded up to a multiple of this
+    pad_to: int = 1
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -49,22 +58,22 @@ class VideoCodec(Codec):
     def options(self) -> dict[str, str]:
         """Returns the encoder's FFmpeg options for this CRF."""
 
-    def check_size(self, height: int, width: int) -> None:
-        """Raises an FCNRError when the encoder cannot code frames of this size."""
-
     def encode(self, images: Sequence[np.ndarray]) -> Encoded:
         """Returns the Matroska file; each frame accounts for its packet plus an even share of the rest."""
         height, width = check_images(images, self.name)
-        self.check_size(height, width)
+        padding = ((0, -height % self.pad_to), (0, -width % self.pad_to), (0, 0))
         packet_bytes = np.zeros(len(images))
         buffer = io.BytesIO()
         with av.open(buffer, "w", format="matroska") as container:
             stream = container.add_stream(self.encoder, rate=FRAME_RATE, options=self.options())
-            stream.width, stream.height, stream.pix_fmt = width, height, self.pix_fmt
+            stream.width, stream.height = width + padding[1][1], height + padding[0][1]
+            stream.pix_fmt = self.pix_fmt
+            if padding[0][1] or padding[1][1]:
+                stream.metadata[SIZE_TAG] = f"{width}x{height}"
             for index, image in enumerate([*images, None]):
                 frame = None
                 if image is not None:
-                    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+                    frame = av.VideoFrame.from_ndarray(np.pad(image, padding, mode="edge"), format="rgb24")
                     frame.pts = index
                 packets = stream.encode(frame)
                 for packet in packets:
@@ -81,8 +90,11 @@ class VideoCodec(Codec):
             raise FCNRError(f"{self.name}: expected one video stream, got {len(streams)}")
         try:
             with av.open(io.BytesIO(streams[0]), "r") as container:
-                return [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
-        except av.FFmpegError as exc:
+                video = container.streams.video[0]
+                width, height = map(int, video.metadata.get(SIZE_TAG, f"{video.width}x{video.height}").split("x"))
+                return [np.ascontiguousarray(frame.to_ndarray(format="rgb24")[:height, :width])
+                        for frame in container.decode(video)]  # fmt: skip
+        except (av.FFmpegError, IndexError, ValueError) as exc:
             raise FCNRError(f"{self.name}: cannot decode the video: {exc}") from exc
 
 
@@ -92,6 +104,7 @@ class HEVC(VideoCodec):
     name = "hevc"
     encoder = "libx265"
     pix_fmt = "yuv444p"
+    pad_to = 64
     quality_range = (0, 51)
 
     def options(self) -> dict[str, str]:
@@ -104,12 +117,9 @@ class AV1(VideoCodec):
     name = "av1"
     encoder = "libsvtav1"
     pix_fmt = "yuv420p"
+    pad_to = 2
     quality_range = (1, 63)
 
     def options(self) -> dict[str, str]:
         os.environ.setdefault("SVT_LOG", "1")
         return {"crf": str(self.quality), "preset": "8"}
-
-    def check_size(self, height: int, width: int) -> None:
-        if height % 2 or width % 2:
-            raise FCNRError(f"{self.name}: 4:2:0 needs an even image size, got {width} x {height}")

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
              "(metrics/t*.csv, timing/, model/); repeat for each",
     )  # fmt: skip
     parser.add_argument(
-        "--classical", nargs="+", default=[], metavar="SETTING_DIR",
+        "--classical", nargs="+", action="extend", default=[], metavar="SETTING_DIR",
         help="fcnr baseline setting folders (OUT/q{Q} with metrics.csv and timing.json)",
     )  # fmt: skip
     parser.add_argument("--timesteps", type=int, nargs="+", required=True, help="the timesteps every point averages over")

@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the training options to ``parser`` (defaults come from the config schema)."""
     parser.add_argument("images_root", help="folder with t{t:04d}/v{view:04d}.png")
     parser.add_argument("--views", required=True, help="views CSV (index,theta,phi,x,y,z)")
-    parser.add_argument("--split", required=True, help="split CSV (t,view,split); pairs with both images 'train' are used")
+    parser.add_argument("--split", required=True,
+                        help="split CSV (t,view,split); pairs with both images 'train' are used")
     parser.add_argument("--out", required=True, help="model directory to write (and resume from)")
     parser.add_argument("--config", help="YAML with model and training settings (fcnr/schemas/model.schema.yaml)")
     parser.add_argument("--variant", choices=["fcnr", "ecsic", "jct-only", "pe-only"])
