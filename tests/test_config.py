@@ -48,7 +48,7 @@ def test_every_dataset_report_is_a_target(tmp_path, name):
 def test_paper_config_has_the_papers_scale():
     paper = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
     assert 10 * paper["views"]["frequency"] ** 2 + 2 == 812 and paper["render"]["size"] == 1024
-    assert paper["timesteps"]["count"] is None and paper["volumes"]["scale"] == 1
+    assert paper["timesteps"]["count"] is None and paper["volumes"]["max_side"] is None
     assert (paper["train"]["N"], paper["train"]["M"], paper["train"]["heads"], paper["train"]["epochs"]) == (192, 48, 2, 3)
     assert paper["overrides"]["tornado"]["train"]["epochs"] == 1
 

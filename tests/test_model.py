@@ -14,6 +14,8 @@ from fcnr.model import LATENTS, VARIANTS, build_model, latents_crc
 from fcnr.model_io import load_model, model_id, save_model
 from fcnr.train import rd_loss
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 TINY = {"N": 16, "M": 8, "heads": 2}
 
 
@@ -30,15 +32,6 @@ def params(theta: float, phi: float) -> torch.Tensor:
 
 
 P_L, P_R = params(1.0, 2.0), params(1.1, 2.3)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Runs each test on one thread: OpenMP threads spin badly on a shared, loaded machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -42,17 +42,26 @@ SACCT_FIELDS = ("JobID", "Partition", "Account", "AllocTRES", "State", "ExitCode
 TIMING = re.compile(r"(seconds|per_second|hours)$")
 
 
-def snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """Returns the output of Snakemake run in ``workdir`` on config/test.yaml's ``TARGET``."""
+def start_snakemake(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Starts Snakemake in ``workdir`` on config/test.yaml's ``TARGET``; output goes to workdir/snakemake.out."""
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args,
            TARGET, "--configfile", str(TEST_CONFIG)]  # fmt: skip
     workdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=900
-    )
-    output = proc.stdout + proc.stderr
+    with open(workdir / "snakemake.out", "w") as out:
+        return subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def finish_snakemake(proc: subprocess.Popen, workdir: Path) -> str:
+    """Returns the output of a Snakemake run started by start_snakemake; fails the test if it failed."""
+    try:
+        proc.wait(timeout=900)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=60)
+    output = (workdir / "snakemake.out").read_text()
     if proc.returncode != 0:
-        pytest.fail(f"snakemake {' '.join(args)} exited {proc.returncode}:\n{output[-6000:]}")
+        pytest.fail(f"snakemake {' '.join(proc.args[5:])} exited {proc.returncode}:\n{output[-6000:]}")
     return output
 
 
@@ -75,21 +84,26 @@ def cluster():
 @pytest.fixture(scope="module")
 def runs(cluster, tmp_path_factory):
     """Returns the SLURM run's folder, output, job ids and wall time, and the local run's folder."""
+    # The local run goes on beside the SLURM run: it fills the cores while SLURM jobs wait
+    # for the single GPU or for the next status poll.
     local = tmp_path_factory.mktemp("local")
-    snakemake(local, "--cores", "2")
-
-    env = {
-        **cluster.env,
-        "FCNR_SLURM_PARTITION": "cpu",
-        "FCNR_SLURM_GPU_PARTITION": "gpu",
-        "FCNR_SLURM_ACCOUNT": cluster.account,
-    }
-    remote = tmp_path_factory.mktemp("slurm")
-    start = time.monotonic()
-    # Poll sacct 2 s after a job ends instead of the plugin's 40 s: the jobs here last seconds.
-    output = snakemake(remote, "--profile", str(PROFILE),
-                       "--slurm-init-seconds-before-status-checks", "2", env=env)  # fmt: skip
-    seconds = time.monotonic() - start
+    local_proc = start_snakemake(local, "--cores", "2")
+    try:
+        env = {
+            **cluster.env,
+            "FCNR_SLURM_PARTITION": "cpu",
+            "FCNR_SLURM_GPU_PARTITION": "gpu",
+            "FCNR_SLURM_ACCOUNT": cluster.account,
+        }
+        remote = tmp_path_factory.mktemp("slurm")
+        start = time.monotonic()
+        # Poll sacct 2 s after a job ends instead of the plugin's 40 s: the jobs here last seconds.
+        proc = start_snakemake(remote, "--profile", str(PROFILE),
+                               "--slurm-init-seconds-before-status-checks", "2", env=env)  # fmt: skip
+        output = finish_snakemake(proc, remote)
+        seconds = time.monotonic() - start
+    finally:
+        finish_snakemake(local_proc, local)
     job_ids = re.findall(r"has been submitted with SLURM jobid (\d+)", output)
     return {"dir": remote, "output": output, "job_ids": job_ids, "seconds": seconds, "local": local}
 

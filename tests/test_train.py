@@ -23,7 +23,8 @@ from fcnr.data import training_pairs, view_params
 from fcnr.errors import FCNRError
 from fcnr.model_io import load_model
 from render.views import icosphere_views, write_views
-from test_model import one_thread  # noqa: F401  (autouse: this module trains on one thread)
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 TIMESTEPS = (4, 5, 6)
 SIZE = 32

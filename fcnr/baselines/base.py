@@ -45,11 +45,6 @@ class Codec(ABC):
             raise FCNRError(f"{self.name}: {self.setting} must be in [{low}, {high}], got {quality}")
         self.quality = int(quality)
 
-    @property
-    def higher_is_better(self) -> bool:
-        """Returns whether a larger ``quality`` value means better images and more bytes."""
-        return self.setting == "quality"
-
     @classmethod
     @abstractmethod
     def unavailable_reason(cls) -> str | None:

@@ -123,7 +123,6 @@ def evaluate_codec(
             result.rows.append({
                 "t": t, "view": view, "theta": theta, "phi": phi, "split": split[(t, view)],
                 **score(original, image), "bytes": size, "bpp": 8 * size / pixels,
-                "codec": codec.name, "quality": codec.quality,
             })  # fmt: skip
             if decoded_out and t == decoded_timestep:
                 write_image(image_path(Path(decoded_out) / f"t{t:04d}", view), image)

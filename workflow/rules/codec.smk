@@ -14,6 +14,8 @@ rule compress:
         device=lambda wc: settings(wc.ds)["codec"]["device"],
     log:
         "logs/{ds}/{mode}/compress/t{t}.log",
+    benchmark:
+        "benchmarks/{ds}/{mode}/compress/t{t}.tsv"
     threads: lambda wc: settings(wc.ds)["codec"]["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
@@ -36,6 +38,8 @@ rule decompress:
         device=lambda wc: settings(wc.ds)["codec"]["device"],
     log:
         "logs/{ds}/{mode}/decompress/t{t}.log",
+    benchmark:
+        "benchmarks/{ds}/{mode}/decompress/t{t}.tsv"
     threads: lambda wc: settings(wc.ds)["codec"]["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,

@@ -20,8 +20,6 @@ os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.envir
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 CONFIG_SCHEMA = load_yaml(SCHEMAS / "config.schema.yaml")
 BASELINES_SCHEMA = SCHEMAS / "baselines.schema.yaml"
-# Section names that `overrides.<dataset>` may change.
-SECTIONS = ("modes", "timesteps", "volumes", "views", "render", "train", "codec", "evaluate", "report", "baselines")
 # `fcnr train` option for each key of the config's `train` section.
 TRAIN_FLAGS = {
     "variant": "--variant", "N": "--N", "M": "--M", "heads": "--heads", "lambda": "--lambda",
@@ -131,9 +129,12 @@ def tstr(t):
 
 
 def volume_shape(ds):
-    """Returns the grid the run generates: the manifest's shape times ``volumes.scale`` (at least 8)."""
-    scale = settings(ds)["volumes"]["scale"]
-    return [max(8, round(n * scale)) for n in manifest(ds)["shape"]]
+    """Returns the grid the run generates: the manifest's shape, shrunk to ``volumes.max_side`` if larger."""
+    shape = manifest(ds)["shape"]
+    side = settings(ds)["volumes"]["max_side"]
+    if side is None or max(shape) <= side:
+        return list(shape)
+    return [max(8, round(n * side / max(shape))) for n in shape]
 
 
 def image_dir(ds, mode, t):

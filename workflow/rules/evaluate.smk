@@ -16,6 +16,8 @@ rule evaluate_timestep:
         device=lambda wc: settings(wc.ds)["evaluate"]["device"],
     log:
         "logs/{ds}/{mode}/evaluate/t{t}.log",
+    benchmark:
+        "benchmarks/{ds}/{mode}/evaluate/t{t}.tsv"
     threads: lambda wc: settings(wc.ds)["evaluate"]["threads"]
     resources:
         mem_mb=lambda wc: 2000 + 200 * settings(wc.ds)["render"]["size"] ** 2 // 1_000_000,

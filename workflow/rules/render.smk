@@ -27,6 +27,8 @@ rule render:
         size=lambda wc: settings(wc.ds)["render"]["size"],
     log:
         "logs/{ds}/{mode}/render/t{t}.log",
+    benchmark:
+        "benchmarks/{ds}/{mode}/render/t{t}.tsv"
     threads: lambda wc: settings(wc.ds)["render"]["workers"]
     resources:
         mem_mb=render_mem_mb,

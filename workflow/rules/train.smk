@@ -20,6 +20,8 @@ rule train:
         model="results/{ds}/{mode}/model",
     log:
         "logs/{ds}/{mode}/train.log",
+    benchmark:
+        "benchmarks/{ds}/{mode}/train.tsv"
     threads: lambda wc: settings(wc.ds)["train"]["threads"]
     resources:
         mem_mb=lambda wc: 4000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,

@@ -5,7 +5,7 @@ def volume_args(ds):
     """Returns the `fcnr volumes` options: grid shape (when scaled) and the timestep range."""
     ts = timesteps(ds)
     args = f"--timesteps {ts[0]}:{ts[-1] + 1}"
-    if settings(ds)["volumes"]["scale"] != 1:
+    if volume_shape(ds) != list(manifest(ds)["shape"]):
         args += " --shape " + " ".join(map(str, volume_shape(ds)))
     return args
 
@@ -27,6 +27,8 @@ rule volumes:
         source=lambda wc: as_json(manifest(wc.ds)["source"]),
     log:
         "logs/{ds}/volumes.log",
+    benchmark:
+        "benchmarks/{ds}/volumes.tsv"
     threads: lambda wc: settings(wc.ds)["volumes"]["threads"]
     resources:
         mem_mb=volume_mem_mb,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
 from fcnr.baselines.rd import LEARNED, curves, label
 from fcnr.report.baselines import baseline_modes, compared, lpips_reason, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
@@ -32,6 +34,9 @@ def plot(points: list[dict[str, Any]], mode: str, with_lpips: bool) -> str:
             if group:
                 ax.plot([p["bpp"] for p in group], [p[key] for p in group], label=label(method), **_style(method))
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("bits per pixel (log scale)")
         ax.set_ylabel(title)
         ax.grid(True, which="both", alpha=0.3)

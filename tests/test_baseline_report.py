@@ -1,0 +1,122 @@
+"""The report's baseline sections on a small hand-made results folder (no workflow run)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import numpy as np
+import pytest
+
+from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, bd_rows, write_table
+from fcnr.codec import write_image
+from fcnr.evaluate import write_metrics_csv
+from fcnr.report.build import build_report
+from fcnr.report.sections import ablation, baseline_zoom, bd_rates, rd_curves
+
+# Only these sections are under test; the others need files this folder does not have.
+MINE = {m.TITLE for m in (rd_curves, bd_rates, ablation, baseline_zoom)}
+
+T, VIEWS, SIZE = 3, 4, 32
+# (method, setting, value, bpp, psnr): JPEG needs twice FCNR's rate at every PSNR.
+POINTS = [("fcnr", "lambda", 500.0, 0.05, 30.0), ("fcnr", "lambda", 1000.0, 0.1, 33.0),
+          ("fcnr", "lambda", 2000.0, 0.2, 35.0), ("jpeg", "quality", 10, 0.1, 30.0),
+          ("jpeg", "quality", 40, 0.2, 33.0), ("jpeg", "quality", 80, 0.4, 35.0),
+          ("ecsic", "lambda", 1000.0, 0.15, 32.0), ("pe-only", "lambda", 1000.0, 0.08, 32.5)]  # fmt: skip
+
+
+def section(page: str, name: str) -> str:
+    match = re.search(rf'<section id="{name}">(.*?)</section>', page, re.S)
+    assert match, f"section {name} missing"
+    return match.group(1)
+
+
+def point_dir(mode_dir, method, setting, value):
+    if (method, value) == ("fcnr", 1000.0):
+        return mode_dir
+    return mode_dir / "baselines" / method / (f"lambda{value:g}" if setting == "lambda" else f"q{value}")
+
+
+def make_results(root, dataset: str):
+    """Writes settings, FCNR's metrics and images, RD and BD tables and every point's decoded image."""
+    rng = np.random.default_rng(0)
+    settings = {"dataset": dataset, "modes": ["ir"], "timesteps": [T, T + 1],
+                "config": {"train": {"lambda": None}, "baselines": {"timesteps": 1}, "report": {"zoom": 0.25}}}  # fmt: skip
+    (root / "settings.json").write_text(json.dumps(settings))
+    mode_dir = root / "ir"
+    truth = [rng.integers(0, 256, (SIZE, SIZE, 3), dtype=np.uint8) for _ in range(VIEWS)]
+    for v, image in enumerate(truth):
+        write_image(mode_dir / "images" / f"t{T:04d}" / f"v{v:04d}.png", image)
+    rows = [{"t": T, "view": v, "theta": 0.1 * v, "phi": 0.0, "split": "train" if v < 2 else "unseen", "psnr": 33.0,
+             "msssim": 0.99, "lpips": math.nan, "bytes": 12.8, "bpp": 0.1} for v in range(VIEWS)]  # fmt: skip
+    write_metrics_csv(mode_dir / "metrics.csv", rows)
+    (mode_dir / "summary.json").write_text(json.dumps({"lpips": {"available": False, "reason": "no AlexNet here"}}))
+    points = []
+    for method, setting, value, bpp, psnr in POINTS:
+        folder = point_dir(mode_dir, method, setting, value)
+        noisy = np.clip(truth[2].astype(int) + rng.integers(-8, 9, truth[2].shape), 0, 255).astype(np.uint8)
+        write_image(folder / "decoded" / f"t{T:04d}" / "v0002.png", noisy)
+        points.append({"method": method, "setting": setting, "value": value, "images": VIEWS, "bpp": bpp,
+                       "psnr": psnr, "msssim": 1 - 10 ** (-psnr / 10), "lpips": math.nan, "train_seconds": 60.0,
+                       "encode_seconds": 1.0, "decode_seconds": 2.0, "et_hours": 61 / 3600, "dt_seconds": 2.0})  # fmt: skip
+    write_table(mode_dir / "baselines" / "rd.csv", points, RD_COLUMNS)
+    write_table(mode_dir / "baselines" / "bdrate.csv", bd_rows(points), BD_COLUMNS)
+
+
+@pytest.fixture
+def tornado(tmp_path):
+    make_results(tmp_path, "tornado")
+    page, failed = build_report(tmp_path)
+    assert not MINE & set(failed)
+    return page
+
+
+def test_rd_curves_without_lpips_say_why(tornado):
+    body = section(tornado, "rd_curves")
+    assert body.count("<img") == 1 and "No LPIPS plot: no AlexNet here" in body
+    assert "All 8 points" in body and "timestep(s) 3" in body
+
+
+def test_bd_table_and_verdict(tornado):
+    body = section(tornado, "bd_rates")
+    row = re.search(r"<tr><td>JPEG</td><td>3</td><td>3</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>", body)
+    assert row and row.group(1) == "-50.0 %" and row.group(3) == "-50.0 %" and row.group(2).startswith("+")
+    assert "FCNR needs fewer bits than JPEG (-50.0 %)" in body
+    assert "at least 2 points" in body  # ECSIC and PE-only have one point each
+
+
+def test_ablation_has_the_paper_beside_this_run(tornado):
+    body = section(tornado, "ablation")
+    cells = re.findall(r"<td>([^<]*)</td>", body)
+    ecsic = cells[cells.index("ECSIC") : cells.index("ECSIC") + 11]
+    assert ecsic[1:4] == ["32.00", "n/a", "0.1500"] and ecsic[6] == "36.30"
+    jct = cells[cells.index("JCT-only") : cells.index("JCT-only") + 11]
+    assert jct[1] == "not run" and jct[6] == "37.81"
+    assert "38.07" in cells and "0.0280" in cells
+
+
+def test_ablation_of_another_dataset_has_no_paper_columns(tmp_path):
+    make_results(tmp_path, "vortex")
+    page, failed = build_report(tmp_path)
+    body = section(page, "ablation")
+    assert not MINE & set(failed) and "38.07" not in body and "covers tornado IR only" in body
+
+
+def test_zoom_shows_every_method_nearest_fcnr_bpp(tornado):
+    body = section(tornado, "baseline_zoom")
+    # Ground truth, its crop, then one crop per method: FCNR, ECSIC, JPEG, PE-only.
+    assert body.count("<img") == 2 + 4
+    assert "view 2" in body  # the first unseen view
+    assert "JPEG (quality 10)" in body  # 0.1 bpp: the JPEG setting nearest FCNR's 0.1 bpp
+    assert "FCNR (lambda 1,000.0)" in body
+
+
+def test_sections_are_skipped_without_baselines(tmp_path):
+    make_results(tmp_path, "tornado")
+    for name in ("rd.csv", "bdrate.csv"):
+        (tmp_path / "ir" / "baselines" / name).unlink()
+    page, failed = build_report(tmp_path)
+    assert not MINE & set(failed)
+    for name in ("rd_curves", "bd_rates", "ablation", "baseline_zoom"):
+        assert f'<section id="{name}">' not in page
