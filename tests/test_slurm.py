@@ -2,8 +2,8 @@
 
 A throwaway cluster (tests/slurm/: munge, MariaDB + slurmdbd accounting, slurmctld, slurmd; one
 node with a fake GPU, partitions ``cpu`` and ``gpu``) runs config/test.yaml's IR chain for tornado
-(volumes, views, split, render, train, the grouped compress/decompress/evaluate jobs, evaluate)
-with ``--profile workflow/profiles/slurm``. The tests check that every job went through sbatch
+(volumes, render, train, compress/decompress/evaluate_timestep grouped per timestep, evaluate;
+views and split are local rules) with ``--profile workflow/profiles/slurm``. The tests check that every job went through sbatch
 and was accounted as COMPLETED, that GPU rules asked for the GPU on the GPU partition, that the
 codec steps of one timestep ran as one SLURM job, and that every output equals a local run's
 byte for byte, timings aside. Every daemon is stopped by the fixture's finalizer.
@@ -127,7 +127,8 @@ def accounting(cluster, runs):
     if record:
         Path(record).write_text(
             f"snakemake --profile workflow/profiles/slurm {TARGET} --configfile config/test.yaml: "
-            f"{runs['seconds']:.0f} s wall ({len(runs['job_ids'])} SLURM jobs)\n\n{listing(cluster, ids)}"
+            f"{runs['seconds']:.0f} s wall ({len(runs['job_ids'])} SLURM jobs; load average at the end "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)\n\n{listing(cluster, ids)}"
         )
     return rows
 

@@ -96,7 +96,8 @@ def classical_point(setting_dir: str | os.PathLike, timesteps: Sequence[int] | N
         wanted = set(timesteps)
         missing = wanted - {row["t"] for row in rows}
         if missing:
-            raise FCNRError(f"{setting_dir / 'metrics.csv'}: no rows of timestep(s) {sorted(missing)}; rerun fcnr baseline")
+            raise FCNRError(f"{setting_dir / 'metrics.csv'}: no rows of timestep(s) {sorted(missing)}; "
+                            "rerun fcnr baseline with them")
         rows = [row for row in rows if row["t"] in wanted]
     try:
         times = json.loads((setting_dir / "timing.json").read_text())
@@ -126,6 +127,11 @@ def curves(points: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return {method: sorted(group, key=lambda p: p["bpp"]) for method, group in grouped.items()}
 
 
+# (column, quality, name): BD-rate on PSNR, BD-PSNR, BD-rate on MS-SSIM in dB.
+BD_KINDS = (("bd_rate_psnr", "psnr", "BD-rate (PSNR)"), ("bd_psnr", "psnr", "BD-PSNR"),
+            ("bd_rate_msssim", "msssim", "BD-rate (MS-SSIM)"))  # fmt: skip
+
+
 def msssim_db(value: float) -> float:
     """Returns MS-SSIM on a dB scale, -10 log10(1 - MS-SSIM), the usual axis for BD on MS-SSIM."""
     return math.inf if value >= 1 else -10 * math.log10(1 - value)
@@ -148,8 +154,8 @@ def bd_rows(points: Iterable[dict[str, Any]], test: str = "fcnr") -> list[dict[s
         row = {"anchor": anchor, "test": test, "points_anchor": len(theirs), "points_test": len(mine),
                "bd_rate_psnr": math.nan, "bd_psnr": math.nan, "bd_rate_msssim": math.nan, "note": ""}  # fmt: skip
         rate_a, rate_t = [p["bpp"] for p in theirs], [p["bpp"] for p in mine]
-        notes = []
-        for key, quality in (("bd_rate_psnr", "psnr"), ("bd_psnr", "psnr"), ("bd_rate_msssim", "msssim")):
+        problems: dict[str, list[str]] = {}
+        for key, quality, name in BD_KINDS:
             q_a, q_t = [p[quality] for p in theirs], [p[quality] for p in mine]
             if quality == "msssim":
                 q_a, q_t = [msssim_db(q) for q in q_a], [msssim_db(q) for q in q_t]
@@ -157,8 +163,8 @@ def bd_rows(points: Iterable[dict[str, Any]], test: str = "fcnr") -> list[dict[s
             try:
                 row[key] = function(rate_a, q_a, rate_t, q_t)
             except ValueError as exc:
-                notes.append(str(exc))
-        row["note"] = "; ".join(dict.fromkeys(notes))
+                problems.setdefault(str(exc), []).append(name)
+        row["note"] = "; ".join(f"{', '.join(names)}: {message}" for message, names in problems.items())
         rows.append(row)
     return rows
 

@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--out", required=True,
                         help="folder to write OUT/q{Q}/metrics.csv (FCNR's per-image columns) and timing.json")
-    parser.add_argument("--timesteps", type=int, nargs="+", help="code only these timesteps (default: all in the split)")
+    parser.add_argument("--timesteps", type=int, nargs="+",
+                        help="code only these timesteps (default: all in the split)")
     parser.add_argument("--decoded-timestep", type=int,
                         help="also write this timestep's decoded images as OUT/q{Q}/decoded/t{t:04d}/v{view:04d}.png")
     parser.add_argument("--no-lpips", action="store_true", help="skip LPIPS (the column is left empty)")

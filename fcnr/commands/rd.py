@@ -18,7 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--classical", nargs="+", action="extend", default=[], metavar="SETTING_DIR",
         help="fcnr baseline setting folders (OUT/q{Q} with metrics.csv and timing.json)",
     )  # fmt: skip
-    parser.add_argument("--timesteps", type=int, nargs="+", required=True, help="the timesteps every point averages over")
+    parser.add_argument("--timesteps", type=int, nargs="+", required=True,
+                        help="the timesteps every point averages over")
     parser.add_argument("--out", required=True, help="RD points CSV to write (one row per method and setting)")
     parser.add_argument("--bd-out", help="also write the BD-rates of --test against every other method here")
     parser.add_argument("--test", default="fcnr", help="the method compared with each other one (default fcnr)")

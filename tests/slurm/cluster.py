@@ -104,7 +104,7 @@ class LocalSlurm:
     cluster: str = "fcnrtest"
     account: str = "fcnr"
     partitions: tuple[str, ...] = ("cpu", "gpu")
-    cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cpus: int = field(default_factory=lambda: len(os.sched_getaffinity(0)))  # as `nproc`
     node: str = "node1"
     procs: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
 

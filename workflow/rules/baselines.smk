@@ -212,9 +212,10 @@ rule baseline_evaluate_timestep:
         mem_mb=lambda wc: 2000 + 200 * settings(wc.ds)["render"]["size"] ** 2 // 1_000_000,
         runtime=60,
     shell:
-        "OMP_NUM_THREADS={threads} fcnr evaluate timestep {params.run} --images results/{wildcards.ds}/{wildcards.mode}/images "
-        "--timestep {wildcards.t} --views {input.views} --split {input.split} --out {output.metrics} "
-        "--status {output.status} --device {params.device} {params.lpips} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} fcnr evaluate timestep {params.run} "
+        "--images results/{wildcards.ds}/{wildcards.mode}/images --timestep {wildcards.t} --views {input.views} "
+        "--split {input.split} --out {output.metrics} --status {output.status} --device {params.device} "
+        "{params.lpips} > {log} 2>&1"
 
 
 rule baseline_rd:

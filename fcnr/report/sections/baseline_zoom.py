@@ -51,7 +51,8 @@ def mode_zoom(ctx: ReportContext, mode: str, t: int, fraction: float) -> str:
             continue
         row = image_row(folder, p["setting"], t, view) or {}
         decoded.append(read_image(path))
-        captions.append(f"{label(p['method'])} ({p['setting']} {fmt(p['value'], 1 if p['setting'] == 'lambda' else 0)}): "
+        setting = f"{p['setting']} {fmt(p['value'], 1 if p['setting'] == 'lambda' else 0)}"
+        captions.append(f"{label(p['method'])} ({setting}): "
                         f"{fmt(row.get('bpp'), 3)} bpp, {fmt(row.get('psnr'))} dB on this image; "
                         f"{fmt(p['bpp'], 3)} bpp on average")  # fmt: skip
     r, c, side = zoom_window(reference, decoded[0], fraction) if decoded else (0, 0, reference.shape[0])
@@ -62,7 +63,8 @@ def mode_zoom(ctx: ReportContext, mode: str, t: int, fraction: float) -> str:
     figures = [image(boxed, f"ground truth t={t} view {view}", "ground truth (red: zoomed region)", 2 * SHOWN),
                image(reference[crop], "ground truth zoom", "ground truth, zoomed", SHOWN)]  # fmt: skip
     figures += [image(np.ascontiguousarray(d[crop]), caption, caption, SHOWN) for d, caption in zip(decoded, captions)]
-    title = f"{MODE_NAMES[mode]}: t={t}, view {view}; each method at its setting nearest FCNR's {fmt(main['bpp'], 4)} bpp"
+    title = (f"{MODE_NAMES[mode]}: t={t}, view {view}; each method at its setting nearest FCNR's "
+             f"{fmt(main['bpp'], 4)} bpp")
     extra = note(f"No decoded image of t={t} view {view} for: {', '.join(missing)}.") if missing else ""
     return f'<h3>{title}</h3><div class="examples">{"".join(figures)}</div>{extra}'
 

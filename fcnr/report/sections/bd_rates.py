@@ -8,7 +8,7 @@ from typing import Any
 from fcnr.baselines.rd import label
 from fcnr.report.baselines import bd_table, compared
 from fcnr.report.context import MODE_NAMES, ReportContext
-from fcnr.report.html import esc, fmt, note, table
+from fcnr.report.html import esc, note, table
 
 TITLE = "BD-rate of FCNR against each baseline"
 ORDER = 61
@@ -19,18 +19,25 @@ def _percent(value: float) -> str:
 
 
 def verdict(rows: list[dict[str, Any]], mode: str) -> str:
-    """Returns one sentence per mode: the baselines FCNR beats and loses to on BD-rate (PSNR)."""
-    known = [r for r in rows if not math.isnan(r["bd_rate_psnr"])]
-    if not known:
-        return f"{MODE_NAMES[mode]}: no baseline could be compared (see the notes in the table)."
-    better = [f"{label(r['anchor'])} ({_percent(r['bd_rate_psnr'])})" for r in known if r["bd_rate_psnr"] < 0]
-    worse = [f"{label(r['anchor'])} ({_percent(r['bd_rate_psnr'])})" for r in known if r["bd_rate_psnr"] >= 0]
+    """Returns what the table says for a mode: who FCNR beats on BD-rate, or on BD-PSNR where only that exists."""
+    better, worse, by_psnr = [], [], []
+    for r in rows:
+        name = label(r["anchor"])
+        if not math.isnan(r["bd_rate_psnr"]):
+            (better if r["bd_rate_psnr"] < 0 else worse).append(f"{name} ({_percent(r['bd_rate_psnr'])})")
+        elif not math.isnan(r["bd_psnr"]):
+            by_psnr.append(f"{name} ({r['bd_psnr']:+.2f} dB)")
     parts = []
     if better:
-        parts.append("FCNR needs fewer bits than " + ", ".join(better))
+        parts.append("at equal PSNR FCNR needs fewer bits than " + ", ".join(better))
     if worse:
         parts.append("more bits than " + ", ".join(worse))
-    return f"{MODE_NAMES[mode]}: " + "; ".join(parts) + " at equal PSNR."
+    if by_psnr:
+        parts.append("where the PSNR ranges do not overlap, FCNR's PSNR at equal rate differs from "
+                     + ", ".join(by_psnr))  # fmt: skip
+    if not parts:
+        return f"{MODE_NAMES[mode]}: no baseline could be compared (see the notes in the table)."
+    return f"{MODE_NAMES[mode]}: " + "; ".join(parts) + "."
 
 
 def render(ctx: ReportContext) -> str | None:
@@ -57,6 +64,7 @@ def render(ctx: ReportContext) -> str | None:
         if rows and all(r["points_test"] < 2 for r in rows):
             parts.append(note(
                 f"{MODE_NAMES[mode]}: FCNR has one point here, so no BD-rate: add lambdas to "
-                "baselines.learned.lambdas with fcnr in baselines.learned.sweep, and this mode to baselines.learned.modes."
+                "baselines.learned.lambdas with fcnr in baselines.learned.sweep, and this mode to "
+                "baselines.learned.modes."
             ))  # fmt: skip
     return "".join(parts)
