@@ -61,13 +61,14 @@ def evaluate_timestep(
     shard = read_shard(Path(mode_dir) / "shards" / f"t{t:04d}.fcnr")
     if shard.header.timestep != t:
         raise FCNRError(f"shard {shard.path}: holds timestep {shard.header.timestep}, expected {t}")
+    truth_dir = Path(images_root) / f"t{t:04d}" if images_root else t_dir(mode_dir, "images", t)
     rows = []
     for view in views:
         v = int(view["index"])
         if (t, v) not in split:
             raise FCNRError(f"split: no row for t={t}, view={v}; rerun the split rule")
         record = shard.find(v)
-        reference = read_image(image_path(Path(images_root or Path(mode_dir) / "images") / f"t{t:04d}", v))
+        reference = read_image(image_path(truth_dir, v))
         decoded = read_image(image_path(t_dir(mode_dir, "decoded", t), v))
         if decoded.shape != reference.shape:
             raise FCNRError(
