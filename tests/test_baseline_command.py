@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from fcnr.baselines import make_codec
 from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, read_table
@@ -22,14 +21,8 @@ from test_baseline_codecs import rendering
 TIMESTEPS = (3, 4)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Scores with one torch thread, as the workflow's jobs do (OMP_NUM_THREADS=1): many small
-    convolutions on two busy cores run far slower with two threads; restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Scores with one torch thread, as the workflow's jobs do (OMP_NUM_THREADS=1).
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
