@@ -21,10 +21,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/codec.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
-
-if (Path(workflow.basedir) / "workflow" / "rules" / "baselines.smk").exists():
-
-    include: "workflow/rules/baselines.smk"
+include: "workflow/rules/baselines.smk"
 
 
 # Bookkeeping rules run inside Snakemake itself, never as cluster jobs.
