@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import av
 import numpy as np
@@ -129,12 +132,29 @@ def test_video_sizes_are_padded_and_cropped_back(name, height, width):
             assert k == int(np.argmax([psnr(original, image) for original in images]))
 
 
+CORRUPT_DECODE = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_baseline_codecs import IMAGES, SETTINGS
+from fcnr.baselines import make_codec
+from fcnr.errors import FCNRError
+codec = make_codec({name!r}, SETTINGS[{name!r}][1])
+streams = codec.encode(IMAGES[:2]).streams
+try:
+    codec.decode([s[: len(s) // 8] for s in streams])
+except FCNRError as exc:
+    sys.exit(0 if {name!r} in str(exc) else f"error does not name the codec: {{exc}}")
+sys.exit("a truncated stream decoded without an error")
+"""
+
+
 @pytest.mark.parametrize("name", sorted(CODECS))
 def test_corrupt_stream_is_an_error(name):
-    codec = make_codec(name, SETTINGS[name][1])
-    streams = codec.encode(IMAGES[:2]).streams
-    with pytest.raises(FCNRError, match=name):
-        codec.decode([s[: len(s) // 8] for s in streams])
+    # In its own process: FFmpeg (PyAV 18) decoding truncated HEVC data now and then leaves the
+    # process's heap damaged, and a later x265 encode in the same process failed (about 1 run in 35).
+    code = CORRUPT_DECODE.format(tests=str(Path(__file__).parent), name=name)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
 
 
 def test_settings_are_checked():
