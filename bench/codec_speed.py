@@ -7,7 +7,7 @@
 Steps (each skipped when its output exists in DIR): ``fcnr volumes`` + ``fcnr views`` +
 ``fcnr render`` for every timestep, the paper's train/unseen split, training for ``--minutes``
 (in chunks of 25 steps, resuming from the checkpoint each time), then every pair of every
-timestep through ``fcnr.codec`` (real shards, real bytes). Prints BPP (from the shard bytes),
+timestep through ``fcnr.codec.coding`` (real shards, real bytes). Prints BPP (from the shard bytes),
 PSNR, and encode / decode images per second, separately for training and unseen images, plus
 the 1-minute load average: the machine may be shared.
 """
@@ -24,13 +24,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fcnr.codec import Timer, compress_timestep, decode_all, image_path, read_image
-from fcnr.data import PairDataset, read_split, training_pairs
-from fcnr.metrics import psnr
-from fcnr.model_io import load_model, model_id
-from fcnr.shard import read_shard, write_shard
-from fcnr.split import split_rows
-from fcnr.train import Trainer, TrainSettings
+from fcnr.codec.coding import Timer, compress_timestep, decode_all
+from fcnr.codec.model_io import load_model, model_id
+from fcnr.codec.shard import read_shard, write_shard
+from fcnr.evaluation.metrics import psnr
+from fcnr.images import image_path, read_image
+from fcnr.training.data import PairDataset, read_split, training_pairs
+from fcnr.training.split import split_rows
+from fcnr.training.train import Trainer, TrainSettings
 from render.views import read_views
 
 CHUNK = 25

@@ -7,16 +7,16 @@ import math
 
 import numpy as np
 import pytest
+from test_baseline_codecs import rendering
 
 from fcnr.baselines import make_codec
 from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, read_table
 from fcnr.cli import main
-from fcnr.codec import read_image, write_image
-from fcnr.evaluate import read_metrics_csv, write_metrics_csv
-from fcnr.metrics import psnr
-from fcnr.split import write_split_csv
+from fcnr.evaluation.evaluate import read_metrics_csv, write_metrics_csv
+from fcnr.evaluation.metrics import psnr
+from fcnr.images import read_image, write_image
+from fcnr.training.split import write_split_csv
 from render.views import icosphere_views, write_views
-from test_baseline_codecs import rendering
 
 TIMESTEPS = (3, 4)
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, bd_rows, write_table
-from fcnr.codec import write_image
-from fcnr.evaluate import write_metrics_csv
+from fcnr.evaluation.evaluate import write_metrics_csv
+from fcnr.images import write_image
 from fcnr.report.build import build_report
 from fcnr.report.sections import ablation, baseline_zoom, bd_rates, rd_curves
 

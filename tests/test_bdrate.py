@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fcnr.bdrate import bd_psnr, bd_rate
+from fcnr.evaluation.bdrate import bd_psnr, bd_rate
 
 # JCT-VC common-test-condition data (rate kbit/s, PSNR dB), anchor then test, with the BD-rates the
 # JCT-VC spreadsheet method (piecewise cubic Hermite) gives. Source: Netflix/vmaf,

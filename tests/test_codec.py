@@ -13,22 +13,19 @@ import pytest
 import torch
 
 from fcnr.cli import main
-from fcnr.codec import (
+from fcnr.codec.coding import (
     Timer,
     compress_timestep,
     decode_all,
     decode_pair,
     decode_view,
-    read_image,
-    to_tensor,
-    to_uint8,
-    write_image,
 )
-from fcnr.data import view_params
+from fcnr.codec.model import build_model, latents_crc
+from fcnr.codec.model_io import load_model, model_id, save_model
+from fcnr.codec.params import view_params
+from fcnr.codec.shard import PairEntry, encode_payload, pack_shard, read_shard
 from fcnr.errors import FCNRError
-from fcnr.model import build_model, latents_crc
-from fcnr.model_io import load_model, model_id, save_model
-from fcnr.shard import PairEntry, encode_payload, pack_shard, read_shard
+from fcnr.images import read_image, to_tensor, to_uint8, write_image
 from render.views import icosphere_views, view_pairs, write_views
 
 T = 3
@@ -110,9 +107,9 @@ def test_compress_writes_shard_timing_and_real_bpp(setup):
 DECODE_AND_DUMP = """
 import sys, numpy as np, torch
 from fcnr.cli import main
-from fcnr.data import view_params
-from fcnr.model_io import load_model
-from fcnr.shard import read_shard
+from fcnr.codec.params import view_params
+from fcnr.codec.model_io import load_model
+from fcnr.codec.shard import read_shard
 shard_path, model_dir, out = sys.argv[1:]
 assert torch.get_num_threads() == 2
 assert main(["decompress", shard_path, "--model", model_dir, "--out", out]) == 0

@@ -7,7 +7,13 @@ import math
 import pytest
 import torch
 
-from fcnr.entropy import MEAN_GRID, LaplaceConditional, quantize_means, round_ste, scale_table
+from fcnr.codec.entropy import (
+    MEAN_GRID,
+    LaplaceConditional,
+    quantize_means,
+    round_ste,
+    scale_table,
+)
 
 
 @pytest.fixture(scope="module")

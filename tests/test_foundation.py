@@ -12,7 +12,7 @@ from fcnr.atomic import atomic_open, save_npy, write_json
 from fcnr.cli import main
 from fcnr.errors import FCNRError
 from fcnr.schema import validate
-from fcnr.split import split_rows, training_timesteps, training_views
+from fcnr.training.split import split_rows, training_timesteps, training_views
 
 SCHEMA = {
     "type": "object",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from fcnr.metrics import LPIPSMetric, ms_ssim, ms_ssim_scales, psnr
+from fcnr.evaluation.metrics import LPIPSMetric, ms_ssim, ms_ssim_scales, psnr
 
 
 def noisy(shape, sigma, seed=0):

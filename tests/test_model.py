@@ -8,11 +8,11 @@ import json
 import pytest
 import torch
 
-from fcnr.data import view_params
+from fcnr.codec.model import LATENTS, VARIANTS, build_model, latents_crc
+from fcnr.codec.model_io import load_model, model_id, save_model
+from fcnr.codec.params import view_params
 from fcnr.errors import FCNRError
-from fcnr.model import LATENTS, VARIANTS, build_model, latents_crc
-from fcnr.model_io import load_model, model_id, save_model
-from fcnr.train import rd_loss
+from fcnr.training.train import rd_loss
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

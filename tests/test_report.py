@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from fcnr.cli import main
-from fcnr.evaluate import write_metrics_csv
+from fcnr.evaluation.evaluate import write_metrics_csv
 from fcnr.report.build import build_report
 from fcnr.report.html import Raw, fmt, table
 from fcnr.report.sections import discover

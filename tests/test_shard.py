@@ -10,8 +10,7 @@ import struct
 import pytest
 
 from fcnr.cli import main
-from fcnr.errors import FCNRError
-from fcnr.shard import (
+from fcnr.codec.shard import (
     PairEntry,
     ShardHeader,
     decode_payload,
@@ -20,6 +19,7 @@ from fcnr.shard import (
     read_shard,
     write_shard,
 )
+from fcnr.errors import FCNRError
 
 MODEL_ID = "0123456789abcdef"
 HEADER = ShardHeader(MODEL_ID, 64, 48, 17)

@@ -19,9 +19,9 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from fcnr.cli import main
-from fcnr.data import training_pairs, view_params
+from fcnr.codec.model_io import load_model
 from fcnr.errors import FCNRError
-from fcnr.model_io import load_model
+from fcnr.training.data import training_pairs, view_params
 from render.views import icosphere_views, write_views
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcnr.evaluate import METRIC_COLUMNS
-from fcnr.shard import read_shard
+from fcnr.codec.shard import read_shard
+from fcnr.evaluation.evaluate import METRIC_COLUMNS
 
 pytestmark = pytest.mark.slow
 

@@ -10,9 +10,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from fcnr.data import read_split
 from fcnr.errors import FCNRError
-from fcnr.evaluate import (
+from fcnr.evaluation.evaluate import (
     METRIC_COLUMNS,
     decoder_weights,
     gather_metrics,
@@ -22,7 +21,7 @@ from fcnr.evaluate import (
     timing,
     write_metrics_csv,
 )
-from fcnr.split import write_split_csv
+from fcnr.training.split import read_split, write_split_csv
 
 
 def rows_for(t, views, split="unseen"):

@@ -17,9 +17,9 @@ import numpy as np
 
 from fcnr.atomic import write_json
 from fcnr.baselines.base import Codec
-from fcnr.codec import image_path, read_image, write_image
 from fcnr.errors import FCNRError
-from fcnr.evaluate import write_metrics_csv
+from fcnr.evaluation.evaluate import write_metrics_csv
+from fcnr.images import image_path, read_image, write_image
 
 #: scores one (reference, decoded) image pair: {"psnr", "msssim", "lpips"}
 Scorer = Callable[[np.ndarray, np.ndarray], Mapping[str, float]]

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from fcnr.atomic import write_text
-from fcnr.bdrate import bd_psnr, bd_rate
 from fcnr.errors import FCNRError
-from fcnr.evaluate import mean_metrics, read_metrics_csv, timing
+from fcnr.evaluation.bdrate import bd_psnr, bd_rate
+from fcnr.evaluation.evaluate import mean_metrics, read_metrics_csv, timing
 
 RD_COLUMNS = ("method", "setting", "value", "images", "bpp", "psnr", "msssim", "lpips",
               "train_seconds", "encode_seconds", "decode_seconds", "et_hours", "dt_seconds")  # fmt: skip

@@ -36,10 +36,10 @@ def run(args: argparse.Namespace) -> int:
 
     from fcnr.baselines import make_codec
     from fcnr.baselines.evaluate import evaluate_codec, setting_dir, write_result
-    from fcnr.data import read_split
     from fcnr.errors import FCNRError
-    from fcnr.evaluate import image_metrics
-    from fcnr.metrics import LPIPSMetric
+    from fcnr.evaluation.evaluate import image_metrics
+    from fcnr.evaluation.metrics import LPIPSMetric
+    from fcnr.training.split import read_split
     from render.views import read_views
 
     codecs = [make_codec(args.codec, q) for q in args.quality]

@@ -21,9 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Writes the shard and prints its size, bits per pixel and encoding speed; returns 0."""
     from fcnr.atomic import write_json
-    from fcnr.codec import Timer, compress_timestep
-    from fcnr.model_io import load_model, model_id
-    from fcnr.shard import write_shard
+    from fcnr.codec.coding import Timer, compress_timestep
+    from fcnr.codec.model_io import load_model, model_id
+    from fcnr.codec.shard import write_shard
     from render.views import read_views
 
     views = read_views(args.views)

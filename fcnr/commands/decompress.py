@@ -23,9 +23,10 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from fcnr.atomic import write_json
-    from fcnr.codec import Timer, decode_all, decode_view, image_path, write_image
-    from fcnr.model_io import load_model, model_id
-    from fcnr.shard import read_shard
+    from fcnr.codec.coding import Timer, decode_all, decode_view
+    from fcnr.codec.model_io import load_model, model_id
+    from fcnr.codec.shard import read_shard
+    from fcnr.images import image_path, write_image
 
     shard = read_shard(args.shard)
     mid = model_id(args.model)

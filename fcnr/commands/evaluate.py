@@ -3,7 +3,7 @@
 ``fcnr evaluate timestep MODE_DIR --timestep T ...`` scores one timestep's decoded images and
 writes a part CSV plus a JSON note on LPIPS; ``fcnr evaluate gather MODE_DIR ...`` joins the parts
 into ``metrics.csv`` and writes ``summary.json`` and ``timing.json``. MODE_DIR follows the
-workflow's layout (see :mod:`fcnr.evaluate`).
+workflow's layout (see :mod:`fcnr.evaluation.evaluate`).
 """
 
 from __future__ import annotations
@@ -48,15 +48,15 @@ def _timestep(args: argparse.Namespace) -> int:
     import time
 
     from fcnr.atomic import write_json
-    from fcnr.data import read_split
-    from fcnr.evaluate import evaluate_timestep, write_metrics_csv
+    from fcnr.evaluation.evaluate import evaluate_timestep, write_metrics_csv
+    from fcnr.training.split import read_split
     from render.views import read_views
 
     lpips = None
     if args.no_lpips:
         status = {"available": False, "reason": "LPIPS disabled in the config (evaluate.lpips: false)"}
     else:
-        from fcnr.metrics import LPIPSMetric
+        from fcnr.evaluation.metrics import LPIPSMetric
 
         lpips = LPIPSMetric(args.lpips_backbone, device=args.device)
         status = {"available": lpips.available, "reason": lpips.reason}
@@ -75,9 +75,14 @@ def _gather(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from fcnr.atomic import write_json
-    from fcnr.data import read_split
     from fcnr.errors import FCNRError
-    from fcnr.evaluate import gather_metrics, summarize, timing, write_metrics_csv
+    from fcnr.evaluation.evaluate import (
+        gather_metrics,
+        summarize,
+        timing,
+        write_metrics_csv,
+    )
+    from fcnr.training.split import read_split
 
     rows = gather_metrics(args.parts, read_split(args.split))
     statuses = []

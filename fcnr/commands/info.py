@@ -17,7 +17,7 @@ def shard_info(path: str) -> dict:
     """Returns a shard's header, index and sizes as a JSON-ready dict."""
     from dataclasses import asdict
 
-    from fcnr.shard import VERSION, read_shard
+    from fcnr.codec.shard import VERSION, read_shard
 
     shard = read_shard(path)
     h = shard.header

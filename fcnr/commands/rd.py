@@ -27,7 +27,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the RD table (and the BD table); prints the BD-rates; returns 0."""
-    from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, bd_rows, classical_point, label, learned_point, write_table
+    from fcnr.baselines.rd import (
+        BD_COLUMNS,
+        RD_COLUMNS,
+        bd_rows,
+        classical_point,
+        label,
+        learned_point,
+        write_table,
+    )
     from fcnr.errors import FCNRError
 
     points = []

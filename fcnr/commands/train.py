@@ -57,8 +57,8 @@ def run(args: argparse.Namespace) -> int:
     """Trains (or resumes) the model; prints where it went and how long it took; returns 0."""
     import torch
 
-    from fcnr.data import PairDataset, training_pairs
-    from fcnr.train import Trainer, TrainSettings
+    from fcnr.training.data import PairDataset, training_pairs
+    from fcnr.training.train import Trainer, TrainSettings
 
     config = settings_from(args)
     if args.max_steps is not None and args.max_steps < 1:

@@ -12,7 +12,7 @@ import numpy as np
 import yaml
 
 from fcnr.errors import FCNRError
-from fcnr.evaluate import read_metrics_csv
+from fcnr.evaluation.evaluate import read_metrics_csv
 
 PAPER_FIGURES = Path(__file__).with_name("paper_figures.yaml")
 MODES = ("ir", "dvr")

@@ -11,7 +11,7 @@ from snakemake.exceptions import WorkflowError
 
 from fcnr.errors import FCNRError
 from fcnr.schema import load_yaml, validate
-from fcnr.split import training_timesteps
+from fcnr.training.split import training_timesteps
 from render.manifest import load_manifest, used_timesteps
 
 # Jobs run `fcnr` from the environment Snakemake itself runs in, whether or not it is activated.

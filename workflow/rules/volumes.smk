@@ -66,7 +66,7 @@ rule split:
         mem_mb=500,
         runtime=5,
     run:
-        from fcnr.split import write_split_csv
+        from fcnr.training.split import write_split_csv
         from render.views import read_views
 
         write_split_csv(output[0], params.timesteps, len(read_views(input[0])))

@@ -8,9 +8,15 @@ from typing import Any
 import numpy as np
 
 from fcnr.baselines.rd import curves, image_row, label, run_dir
-from fcnr.codec import image_path, read_image
-from fcnr.evaluate import t_dir
-from fcnr.report.baselines import baseline_modes, compared, config, main_lambda, rd_points
+from fcnr.evaluation.evaluate import t_dir
+from fcnr.images import image_path, read_image
+from fcnr.report.baselines import (
+    baseline_modes,
+    compared,
+    config,
+    main_lambda,
+    rd_points,
+)
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import fmt, image, note
 from fcnr.report.sections.images import zoom_window

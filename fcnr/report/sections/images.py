@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.codec import image_path, read_image
-from fcnr.evaluate import t_dir
+from fcnr.evaluation.evaluate import t_dir
+from fcnr.images import image_path, read_image
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import fmt, image, note, plt
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.evaluate import mean_metrics
+from fcnr.evaluation.evaluate import mean_metrics
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import figure, fmt, note, plt, table
 

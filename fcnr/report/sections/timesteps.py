@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fcnr.evaluate import mean_metrics
+from fcnr.evaluation.evaluate import mean_metrics
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import figure, plt
 

@@ -41,7 +41,7 @@ def t_dir(root: str | os.PathLike, kind: str, t: int) -> Path:
 
 def image_metrics(reference: np.ndarray, decoded: np.ndarray, lpips=None) -> dict[str, float]:
     """Returns ``{"psnr", "msssim", "lpips"}`` of a decoded image (lpips NaN without an available metric)."""
-    from fcnr.metrics import ms_ssim, psnr
+    from fcnr.evaluation.metrics import ms_ssim, psnr
 
     score = lpips(reference, decoded) if lpips is not None and lpips.available else math.nan
     return {"psnr": psnr(reference, decoded), "msssim": ms_ssim(reference, decoded), "lpips": score}
@@ -55,8 +55,8 @@ def evaluate_timestep(
 
     The ground truth is read from ``images_root`` (default ``mode_dir/images``).
     """
-    from fcnr.codec import image_path, read_image
-    from fcnr.shard import read_shard
+    from fcnr.codec.shard import read_shard
+    from fcnr.images import image_path, read_image
 
     shard = read_shard(Path(mode_dir) / "shards" / f"t{t:04d}.fcnr")
     if shard.header.timestep != t:
@@ -199,7 +199,7 @@ def summarize(
     rows: Sequence[dict[str, Any]], mode_dir: str | os.PathLike, lpips_status: dict[str, Any]
 ) -> dict[str, Any]:
     """Returns mean metrics (all, train, unseen), shard and decoder bytes, and BPP with the decoder counted in."""
-    from fcnr.shard import read_shard
+    from fcnr.codec.shard import read_shard
 
     mode_dir = Path(mode_dir)
     shards = [read_shard(mode_dir / "shards" / f"t{t:04d}.fcnr") for t in sorted({r["t"] for r in rows})]

@@ -18,8 +18,8 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from fcnr.atomic import write_bytes, write_json
+from fcnr.codec.model import FCNRModel, build_model
 from fcnr.errors import FCNRError
-from fcnr.model import FCNRModel, build_model
 
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 

@@ -13,7 +13,7 @@ make the values that select a CDF agree anyway:
 
 The model computes both in float64 (see ``FCNRModel.update``), so a disagreement needs a value
 within about 1e-13 of a grid or bin boundary. A record-level CRC of the decoded latents
-(``fcnr.model.latents_crc``) turns that rare case into an error instead of a wrong image.
+(``fcnr.codec.model.latents_crc``) turns that rare case into an error instead of a wrong image.
 """
 
 from __future__ import annotations

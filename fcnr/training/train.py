@@ -25,10 +25,10 @@ from safetensors.torch import save as save_safetensors
 from tqdm import tqdm
 
 from fcnr.atomic import write_bytes, write_json, write_text
-from fcnr.data import PairDataset, random_crop
+from fcnr.codec.model import FCNRModel, build_model
+from fcnr.codec.model_io import load_state, save_model, state_tensors
 from fcnr.errors import FCNRError
-from fcnr.model import FCNRModel, build_model
-from fcnr.model_io import load_state, save_model, state_tensors
+from fcnr.training.data import PairDataset, random_crop
 
 LOG_COLUMNS = ("step", "epoch", "loss", "bpp", "psnr", "seconds")
 KEEP_CHECKPOINTS = 2

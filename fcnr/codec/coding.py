@@ -12,18 +12,15 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
-from fcnr.atomic import write_bytes
-from fcnr.data import view_params
+from fcnr.codec.model import latents_crc
+from fcnr.codec.params import view_params
+from fcnr.codec.shard import PairEntry, Shard, ShardHeader, encode_payload
 from fcnr.errors import FCNRError
-from fcnr.model import latents_crc
-from fcnr.shard import PairEntry, Shard, ShardHeader, encode_payload
-from render.rendering import image_name, png_bytes
+from fcnr.images import image_path, read_image, to_tensor, to_uint8
 from render.views import view_pairs
 
 
@@ -40,35 +37,6 @@ class Timer:
         rate = self.images / self.seconds if self.seconds > 0 else None
         return {"seconds": self.seconds, "images": self.images, "images_per_second": rate,
                 "io_seconds": self.io_seconds}  # fmt: skip
-
-
-def image_path(images_dir: str | os.PathLike, view: int) -> Path:
-    """Returns the path of view ``view``'s image in a timestep folder."""
-    return Path(images_dir) / image_name(view)
-
-
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """Returns the image at ``path`` as uint8 HxWx3 RGB."""
-    try:
-        with Image.open(path) as im:
-            return np.array(im.convert("RGB"))
-    except (OSError, ValueError) as exc:
-        raise FCNRError(f"{path}: cannot read image ({exc}); render this view first") from exc
-
-
-def write_image(path: str | os.PathLike, image: np.ndarray) -> None:
-    """Writes a uint8 HxWx3 image to ``path`` as PNG, atomically (as the renderer writes them)."""
-    write_bytes(path, png_bytes(image))
-
-
-def to_tensor(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
-    """Returns a uint8 HxWx3 image as a (1, 3, H, W) float32 tensor in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].to(device, torch.float32) / 255
-
-
-def to_uint8(x: torch.Tensor) -> np.ndarray:
-    """Returns a (1, 3, H, W) tensor in [0, 1] as a uint8 HxWx3 image (rounded)."""
-    return (x[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
 
 
 def _device(model: torch.nn.Module) -> torch.device:

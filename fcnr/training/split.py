@@ -6,10 +6,13 @@ training image's stereo partner is a training image too.
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from fcnr.atomic import write_text
+from fcnr.errors import FCNRError
 
 
 def training_timesteps(timesteps: Sequence[int], fraction: int = 3) -> list[int]:
@@ -39,7 +42,21 @@ SPLIT_COLUMNS = ("t", "view", "split")
 
 
 def write_split_csv(path: str | os.PathLike, timesteps: Sequence[int], n_views: int) -> None:
-    """Writes :func:`split_rows` to ``path`` as CSV ``t,view,split`` (read by ``fcnr.data.read_split``)."""
+    """Writes :func:`split_rows` to ``path`` as CSV ``t,view,split`` (read by :func:`read_split`)."""
     lines = [",".join(SPLIT_COLUMNS)] + [f"{t},{v},{s}" for t, v, s in split_rows(timesteps, n_views)]
     write_text(path, "\n".join(lines) + "\n")
 
+
+def read_split(path: str | os.PathLike) -> dict[tuple[int, int], str]:
+    """Returns {(t, view): "train" | "unseen"} from a ``t,view,split`` CSV."""
+    path = Path(path)
+    try:
+        with open(path, newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames != ["t", "view", "split"]:
+                raise FCNRError(f"{path}: expected header t,view,split, found {','.join(reader.fieldnames or [])}")
+            return {(int(r["t"]), int(r["view"])): r["split"] for r in reader}
+    except OSError as exc:
+        raise FCNRError(f"{path}: cannot read the split: {exc.strerror or exc}") from exc
+    except (ValueError, TypeError) as exc:
+        raise FCNRError(f"{path}: malformed row ({exc}); write it with the workflow's split rule") from exc

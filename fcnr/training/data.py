@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from fcnr.codec.params import view_params
 from fcnr.errors import FCNRError
+from fcnr.images import image_path, read_image, timestep_dir, to_tensor
+from fcnr.training.split import read_split
 from render.views import read_views, view_pairs
-
-
-def view_params(t: int, theta: float, phi: float, t_range) -> torch.Tensor:
-    """Returns (t, theta, phi) normalised to [0, 1] as a float32 tensor of shape (3,).
-
-    t -> (t - t_first) / (t_last - t_first) (0 when they are equal), theta -> theta / pi,
-    phi -> phi / (2 pi). Computed in float64 and rounded once, so encoder and decoder agree bit
-    for bit.
-    """
-    t_first, t_last = t_range
-    t_norm = 0.0 if t_last == t_first else (t - t_first) / (t_last - t_first)
-    return torch.tensor([t_norm, theta / math.pi, phi / (2 * math.pi)], dtype=torch.float64).float()
-
-
-def read_split(path: str | os.PathLike) -> dict[tuple[int, int], str]:
-    """Returns {(t, view): "train" | "unseen"} from a ``t,view,split`` CSV."""
-    path = Path(path)
-    try:
-        with open(path, newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames != ["t", "view", "split"]:
-                raise FCNRError(f"{path}: expected header t,view,split, found {','.join(reader.fieldnames or [])}")
-            return {(int(r["t"]), int(r["view"])): r["split"] for r in reader}
-    except OSError as exc:
-        raise FCNRError(f"{path}: cannot read the split: {exc.strerror or exc}") from exc
-    except (ValueError, TypeError) as exc:
-        raise FCNRError(f"{path}: malformed row ({exc}); write it with the workflow's split rule") from exc
 
 
 @dataclass(frozen=True)
@@ -83,9 +56,7 @@ class PairDataset(torch.utils.data.Dataset):
 
     def image(self, t: int, view: int) -> torch.Tensor:
         """Returns image ``IMAGES_ROOT/t{t:04d}/v{view:04d}.png`` as a (3, H, W) float tensor."""
-        from fcnr.codec import read_image, to_tensor  # fcnr.codec imports this module
-
-        return to_tensor(read_image(self.root / f"t{t:04d}" / f"v{view:04d}.png"))[0]
+        return to_tensor(read_image(image_path(timestep_dir(self.root, t), view)))[0]
 
     def __getitem__(self, i: int):
         pair = self.pairs[i]

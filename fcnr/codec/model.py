@@ -2,7 +2,7 @@
 
 Transforms follow CompressAI's names: ``g_a`` = encoder E, ``g_s`` = decoder D, ``h_a`` = hyper-encoder
 h_E; the networks that predict Laplace parameters (PE priors, cont_z, h_D, cont_y) live together in
-``EntropyParameters`` because the codec runs them in float64 (see ``fcnr/entropy.py``).
+``EntropyParameters`` because the codec runs them in float64 (see ``fcnr/codec/entropy.py``).
 
 Variants (paper's ablation, Sec. 4): the inter-view block and the prior of z_l / z_r.
 
@@ -26,8 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from fcnr.entropy import LaplaceConditional
-from fcnr.layers import (
+from fcnr.codec.entropy import LaplaceConditional
+from fcnr.codec.layers import (
     ContextY,
     ContextZ,
     LearnedPrior,

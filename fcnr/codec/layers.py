@@ -1,7 +1,7 @@
 """Building blocks of FCNR (paper Fig. 2): stereo wrappers, JCTM, SCAM, SCMs and the PE prior.
 
 Every two-image block takes and returns a pair ``(left, right)`` so the transforms in
-``fcnr/model.py`` read like the figure: convolutions applied to each view, attention between views.
+``fcnr/codec/model.py`` read like the figure: convolutions applied to each view, attention between views.
 """
 
 from __future__ import annotations

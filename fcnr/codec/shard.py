@@ -32,7 +32,7 @@ Record payload (one view pair; see :func:`encode_payload`)::
 
     u8 ndim, ndim * u32          latent shape (as returned by the model's ``compress``)
     u8 k, k * (u32 len, bytes)   the pair's entropy-coded strings, in the model's order
-    u8 has_symbols_crc, u32      CRC32 of the quantized latents (fcnr.model.latents_crc; 0 if absent)
+    u8 has_symbols_crc, u32      CRC32 of the quantized latents (fcnr.codec.model.latents_crc; 0 if absent)
 
 Bytes per image: a record can only be decoded whole (the right image's latents are coded
 conditionally on the left's), so each of a pair's two images is charged half the record's

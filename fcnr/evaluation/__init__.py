@@ -1,0 +1,1 @@
+"""Scoring decoded images: metrics, per-image evaluation of a run, Bjontegaard deltas."""

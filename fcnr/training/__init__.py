@@ -1,0 +1,1 @@
+"""Training FCNR: the paper's split, image-pair data, the rate-distortion loss and the trainer."""
