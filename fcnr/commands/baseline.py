@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fcnr.devices import add_device_argument, resolve_device
+
 HELP = "Compress images with a classical codec (JPEG, WebP, AVIF, JPEG XL, HEVC, AV1) and score them."
 
 
@@ -27,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--decoded-timestep", type=int,
                         help="also write this timestep's decoded images as OUT/q{Q}/decoded/t{t:04d}/v{view:04d}.png")
     parser.add_argument("--no-lpips", action="store_true", help="skip LPIPS (the column is left empty)")
-    parser.add_argument("--device", default="cpu", help="torch device for LPIPS (default cpu)")
+    add_device_argument(parser, "run LPIPS on")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_lpips:
         lpips, status = None, {"available": False, "reason": "LPIPS disabled (--no-lpips)"}
     else:
-        lpips = LPIPSMetric(device=args.device)
+        lpips = LPIPSMetric(device=resolve_device(args.device))
         status = {"available": lpips.available, "reason": lpips.reason}
     views = read_views(args.views)
     score = partial(image_metrics, lpips=lpips)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fcnr.devices import add_device_argument, resolve_device
+
 HELP = "Compress one timestep's images into a shard."
 
 
@@ -15,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timestep", type=int, required=True, help="the images' timestep number t")
     parser.add_argument("--out", required=True, help="shard file to write (atomically)")
     parser.add_argument("--timing-json", help="also write the timing and size as JSON here")
-    parser.add_argument("--device", default="cpu", help="torch device to encode on (default cpu)")
+    add_device_argument(parser, "encode on")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from render.views import read_views
 
     views = read_views(args.views)
-    model = load_model(args.model, device=args.device)
+    model = load_model(args.model, device=resolve_device(args.device))
     timer = Timer()
     header, pairs = compress_timestep(args.images_dir, model, model_id(args.model), views, args.timestep, timer)
     size = write_shard(args.out, header, pairs)

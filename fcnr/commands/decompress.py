@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from fcnr.devices import add_device_argument, resolve_device
+
 HELP = "Decode a shard (all images, or one view)."
 
 
@@ -14,7 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="folder to write v{view:04d}.png into")
     parser.add_argument("--view", type=int, help="decode only this view (reads only its pair's record)")
     parser.add_argument("--timing-json", help="also write the decoding time as JSON here")
-    parser.add_argument("--device", default="cpu", help="torch device to decode on (default cpu)")
+    add_device_argument(parser, "decode on")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     shard.check_model(mid)
     if args.view is not None:
         shard.find(args.view)
-    model = load_model(args.model, device=args.device)
+    model = load_model(args.model, device=resolve_device(args.device))
     timer = Timer()
     if args.view is not None:
         decoded = iter([(args.view, decode_view(shard, args.view, model, mid, timer))])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from fcnr.devices import add_device_argument, resolve_device
+
 HELP = "Compute per-image quality and rate metrics."
 
 
@@ -26,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     one.add_argument("--status", required=True, help="JSON to write: LPIPS availability (and why not)")
     one.add_argument("--no-lpips", action="store_true", help="skip LPIPS (reported as disabled)")
     one.add_argument("--lpips-backbone", help="AlexNet state dict (default: the torch hub cache's)")
-    one.add_argument("--device", default="cpu", help="torch device for LPIPS (default cpu)")
+    add_device_argument(one, "run LPIPS on")
 
     gather = steps.add_parser("gather", help="join the parts; write summary and timing",
                               description="Join per-timestep metrics; write metrics.csv, summary.json, timing.json.")  # fmt: skip
@@ -58,7 +60,7 @@ def _timestep(args: argparse.Namespace) -> int:
     else:
         from fcnr.evaluation.metrics import LPIPSMetric
 
-        lpips = LPIPSMetric(args.lpips_backbone, device=args.device)
+        lpips = LPIPSMetric(args.lpips_backbone, device=resolve_device(args.device))
         status = {"available": lpips.available, "reason": lpips.reason}
     start = time.perf_counter()
     rows = evaluate_timestep(args.mode_dir, args.timestep, read_views(args.views), read_split(args.split), lpips,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fcnr.devices import add_device_argument, resolve_device
 from fcnr.errors import FCNRError
 
 HELP = "Train an FCNR model on rendered image pairs."
@@ -36,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (default 500)")
     parser.add_argument("--max-steps", type=int, help="stop after this many steps in total")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
-    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda (default cpu)")
+    add_device_argument(parser, "train on")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -55,7 +56,6 @@ def settings_from(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Trains (or resumes) the model; prints where it went and how long it took; returns 0."""
-    import torch
 
     from fcnr.training.data import PairDataset, training_pairs
     from fcnr.training.train import Trainer, TrainSettings
@@ -63,13 +63,11 @@ def run(args: argparse.Namespace) -> int:
     config = settings_from(args)
     if args.max_steps is not None and args.max_steps < 1:
         raise FCNRError(f"--max-steps must be at least 1, got {args.max_steps}")
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise FCNRError(f"--device {args.device}: CUDA is not available here; use --device cpu")
     pairs, t_range = training_pairs(args.views, args.split)
     settings = TrainSettings(
         lmbda=config["lambda"], lr=config["lr"], epochs=config["epochs"], batch_size=config["batch_size"],
         crop=config["crop"], checkpoint_every=config["checkpoint_every"], max_steps=args.max_steps,
-        seed=config["seed"], device=args.device,
+        seed=config["seed"], device=str(resolve_device(args.device)),
     )
     trainer = Trainer(PairDataset(args.images_root, pairs, t_range), {k: config[k] for k in MODEL_KEYS},
                       settings, args.out, progress=not args.no_progress)  # fmt: skip
