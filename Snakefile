@@ -3,6 +3,7 @@
 #   snakemake --cores 2 results/vortex/report.html                      # default (CPU-sized) config
 #   snakemake --cores 2 --configfile config/test.yaml results/tornado/report.html
 #   snakemake --profile workflow/profiles/slurm --configfile config/paper.yaml
+#   snakemake --cores 2 base_model                                      # the base model train.init uses
 #
 # config/config.yaml is always loaded; a --configfile is merged over it. Rules live in
 # workflow/rules/ (one file per stage); the work is done by `fcnr ...` commands.
@@ -22,11 +23,16 @@ include: "workflow/rules/codec.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/baselines.smk"
+include: "workflow/rules/base.smk"
 
 
 # Bookkeeping rules run inside Snakemake itself, never as cluster jobs.
 localrules:
     all,
+    base_model,
+    base_publish,
+    base_views,
+    base_split,
     views,
     split,
     settings,

@@ -21,17 +21,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
+from scoring import code_and_score, means
 
-from fcnr.codec.coding import Timer, compress_timestep, decode_all
-from fcnr.codec.model_io import load_model, model_id
-from fcnr.codec.shard import read_shard, write_shard
-from fcnr.evaluation.metrics import psnr
-from fcnr.images import image_path, read_image
+from fcnr.codec.coding import Timer
+from fcnr.images import image_path
 from fcnr.training.data import PairDataset, training_pairs
-from fcnr.training.split import read_split
-from fcnr.training.split import split_rows
+from fcnr.training.split import read_split, split_rows
 from fcnr.training.train import Trainer, TrainSettings
 from render.views import read_views
 
@@ -81,24 +77,15 @@ def train(work: Path, a: argparse.Namespace) -> Path:
 
 def evaluate(work: Path, model_dir: Path, timesteps: list[int], device: str) -> None:
     """Codes every timestep into a shard and back; prints rate, quality and speed per split."""
-    model, ident = load_model(model_dir, device), model_id(model_dir)
-    views = read_views(work / "views.csv")
     split = read_split(work / "split.csv")
     enc, dec = Timer(), Timer()
-    results: dict[str, list[tuple[float, float]]] = {"train": [], "unseen": []}
-    for t in timesteps:
-        images = work / "images" / f"t{t:04d}"
-        header, records = compress_timestep(images, model, ident, views, t, enc)
-        shard_path = work / "shards" / f"t{t:04d}.fcnr"
-        write_shard(shard_path, header, records)
-        shard = read_shard(shard_path)
-        bpp = {v: shard.bpp(i) for i, r in enumerate(shard.records) for v in (r.left, r.right)}
-        for view, image in decode_all(shard, model, ident, dec):
-            results[split[(t, view)]].append((bpp[view], psnr(read_image(image_path(images, view)), image)))
-    for name, values in results.items():
-        if values:
-            rate, quality = np.array(values).mean(axis=0)
-            print(f"{name:>6}: {len(values)} images, {rate:.4f} bpp, {quality:.2f} dB PSNR")
+    rows = code_and_score(model_dir, work / "images", read_views(work / "views.csv"), timesteps, work / "shards",
+                          device, enc, dec)  # fmt: skip
+    for name in ("train", "unseen"):
+        part = [r for r in rows if split[(r["t"], r["view"])] == name]
+        if part:
+            m = means(part)
+            print(f"{name:>6}: {len(part)} images, {m['bpp']:.4f} bpp, {m['psnr']:.2f} dB PSNR")
     print(f"encode: {enc.images / enc.seconds:.1f} images/s, decode: {dec.images / dec.seconds:.1f} images/s "
           f"(coding only; device {device}, torch threads {torch.get_num_threads()})")  # fmt: skip
 

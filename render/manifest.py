@@ -58,3 +58,25 @@ def used_timesteps(manifest: dict[str, Any]) -> list[int]:
     """Returns the consecutive timesteps the pipeline uses."""
     start = manifest["timesteps"]["start"]
     return list(range(start, start + manifest["timesteps"]["count"]))
+
+
+def parse_timesteps(text: str, total: int) -> list[int]:
+    """Returns the timesteps of ``A:B[:STEP]`` ranges joined by commas (half-open; ``K`` alone is K).
+
+    An empty A or B means 0 or ``total``; a malformed range is an FCNRError naming the text (the
+    range itself is checked by ``render.volumes.check_timesteps``).
+    """
+    timesteps: list[int] = []
+    try:
+        for part in text.split(","):
+            fields = part.split(":")
+            if len(fields) > 3:
+                raise ValueError(part)
+            if len(fields) == 1:
+                timesteps.append(int(fields[0]))
+                continue
+            a, b, step = (fields + ["1"])[:3]
+            timesteps += range(int(a) if a.strip() else 0, int(b) if b.strip() else total, int(step))
+    except ValueError as exc:
+        raise FCNRError(f"timesteps {text!r}: expected A:B[:STEP] ranges of integers, e.g. 30:60 or 0:30:2,60:90") from exc
+    return sorted(set(timesteps))

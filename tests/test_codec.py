@@ -70,14 +70,15 @@ def fcnr_subprocess(*args: str, threads: int = 1) -> subprocess.CompletedProcess
     """Runs ``fcnr ARGS`` in a fresh Python process with ``threads`` CPU threads."""
     env = os.environ | {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     return subprocess.run([sys.executable, "-m", "fcnr.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=120)  # fmt: skip
+                          timeout=300)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def reference(setup) -> tuple[dict[int, np.ndarray], dict[int, dict]]:
     """The model's own in-process reconstructions ({view: uint8}) and the encoder's latents per pair."""
     model, views = setup["model"], setup["views"]
-    angles = {int(v["index"]): (float(v["theta"]), float(v["phi"])) for v in views}
+    # As the encoder does: the view parameters come from the angles rounded to float32 (as stored).
+    angles = {int(v["index"]): (float(np.float32(v["theta"])), float(np.float32(v["phi"]))) for v in views}
     images, latents = {}, {}
     with torch.no_grad():
         for left, right in view_pairs(views):
@@ -119,7 +120,7 @@ for i, r in enumerate(shard.records):
     p_l = view_params(r.t, r.theta_left, r.phi_left, t_range)[None]
     p_r = view_params(r.t, r.theta_right, r.phi_right, t_range)[None]
     size = (shard.header.height, shard.header.width)
-    dec = model.decompress(p.strings, p.shape, p_l, p_r, size, return_latents=True)
+    dec = model.decompress([p.stream], model.latent_shape(size), p_l, p_r, size, return_latents=True)
     for name, value in dec["latents"].items():
         np.save(f"{out}/{r.left}_{name}.npy", value.numpy())
 """
@@ -134,7 +135,7 @@ def decoded_elsewhere(setup):
     assert one.returncode == 0, one.stderr
     env.update(OMP_NUM_THREADS="2", MKL_NUM_THREADS="2")
     two = subprocess.run([sys.executable, "-c", DECODE_AND_DUMP, str(setup["shard"]), str(setup["model_dir"]),
-                          str(root / "threads2")], env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+                          str(root / "threads2")], env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert two.returncode == 0, two.stderr
     return root / "threads1", root / "threads2"
 
@@ -193,7 +194,7 @@ def test_latent_crc_mismatch_is_an_error_not_an_image(setup, tmp_path):
         p = shard.payload(i)
         crc = p.symbols_crc ^ 1 if i == 1 else p.symbols_crc
         pairs.append(PairEntry(r.left, r.right, r.theta_left, r.phi_left, r.theta_right, r.phi_right,
-                               encode_payload(p.strings, p.shape, crc)))  # fmt: skip
+                               encode_payload(p.stream, crc)))  # fmt: skip
     bad = tmp_path / "bad.fcnr"
     bad.write_bytes(pack_shard(shard.header, pairs))
     bad_shard = read_shard(bad)

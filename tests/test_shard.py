@@ -23,15 +23,14 @@ from fcnr.errors import FCNRError
 
 MODEL_ID = "0123456789abcdef"
 HEADER = ShardHeader(MODEL_ID, 64, 48, 17)
-ENTRY = 60  # bytes per index entry, as the format documents
+ENTRY = 28  # bytes per index entry, as the format documents
 
 
 def make_pairs(n: int = 3) -> list[PairEntry]:
     pairs = []
     for j in range(n):
-        strings = [bytes([j, k]) * (5 + 7 * k + j) for k in range(4)]
-        payload = encode_payload(strings, (2, 3 + j), symbols_crc=1000 + j)
-        pairs.append(PairEntry(2 * j, 2 * j + 1, 0.1 * j, 0.2 * j, 0.1 * j + 0.05, 1.0 + j, payload))
+        payload = encode_payload(bytes([j, 7]) * (5 + 7 * j), symbols_crc=1000 + j)
+        pairs.append(PairEntry(2 * j, 2 * j + 1, 0.125 * j, 0.25 * j, 0.125 * j + 0.5, 1.0 + j, payload))
     return pairs
 
 
@@ -43,10 +42,9 @@ def shard_path(tmp_path):
 
 
 def test_payload_round_trip():
-    strings = [b"", b"\x00\xff" * 100, b"abc"]
-    p = decode_payload(encode_payload(strings, (4, 5), symbols_crc=0xDEADBEEF))
-    assert p.strings == strings and p.shape == (4, 5) and p.symbols_crc == 0xDEADBEEF
-    assert decode_payload(encode_payload([b"x"], (1,))).symbols_crc is None
+    p = decode_payload(encode_payload(b"\x00\xff" * 100, symbols_crc=0xDEADBEEF))
+    assert p.stream == b"\x00\xff" * 100 and p.symbols_crc == 0xDEADBEEF
+    assert len(encode_payload(b"abc", 1)) == 4 + 3  # the latent CRC is the only per-record overhead
 
 
 def test_round_trip(shard_path):
@@ -203,7 +201,7 @@ def test_other_model_and_missing_view(shard_path):
 def test_malformed_payload_behind_a_valid_crc_is_an_error(tmp_path):
     # A writer bug (payload that does not parse) must still give a clear error, not garbage.
     path = tmp_path / "bad.fcnr"
-    bad = PairEntry(0, 1, 0.0, 0.0, 0.0, 0.0, encode_payload([b"abc"], (1,))[:-3])
+    bad = PairEntry(0, 1, 0.0, 0.0, 0.0, 0.0, encode_payload(b"abc", 5)[:3])
     path.write_bytes(pack_shard(HEADER, [bad]))
     with pytest.raises(FCNRError, match=r"record 0 \(t=17, views 0,1\): payload is malformed"):
         read_shard(path).payload(0)

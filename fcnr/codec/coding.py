@@ -60,7 +60,8 @@ def compress_timestep(
     timer = timer or Timer()
     t_range = model.config["t_range"]
     device = _device(model)
-    angles = {int(v["index"]): (float(v["theta"]), float(v["phi"])) for v in views}
+    # The shard stores the angles as float32: the encoder's view parameters come from those values.
+    angles = {int(v["index"]): tuple(float(np.float32(v[k])) for k in ("theta", "phi")) for v in views}
     missing = [image_path(images_dir, v) for v in angles if not image_path(images_dir, v).is_file()]
     if missing:
         raise FCNRError(f"{images_dir}: {len(missing)} view images missing (first: {missing[0].name}) for "
@@ -82,7 +83,7 @@ def compress_timestep(
             _params(t, *angles[left], t_range, device), _params(t, *angles[right], t_range, device),
             return_latents=True,
         )
-        payload = encode_payload(enc["strings"], enc["shape"], latents_crc(enc["latents"]))
+        payload = encode_payload(enc["strings"][0], latents_crc(enc["latents"]))
         done = time.perf_counter()
         timer.io_seconds += coded - start
         timer.seconds += done - coded
@@ -103,15 +104,16 @@ def decode_pair(
     payload = shard.payload(index)
     device, t_range = _device(model), model.config["t_range"]
     try:
+        size = (shard.header.height, shard.header.width)
         dec = model.decompress(
-            payload.strings, payload.shape,
+            [payload.stream], model.latent_shape(size),
             _params(r.t, r.theta_left, r.phi_left, t_range, device),
             _params(r.t, r.theta_right, r.phi_right, t_range, device),
-            image_size=(shard.header.height, shard.header.width), return_latents=True,
+            image_size=size, return_latents=True,
         )
     except (ValueError, RuntimeError, IndexError) as exc:
         raise FCNRError(f"{where}: cannot decode ({exc})") from exc
-    if payload.symbols_crc is not None and latents_crc(dec["latents"]) != payload.symbols_crc:
+    if latents_crc(dec["latents"]) != payload.symbols_crc:
         raise FCNRError(f"{where}: decoded latents differ from the encoder's (latent CRC mismatch); "
                         "the decoder went out of step with the encoder, so no image is written")  # fmt: skip
     images = {r.left: to_uint8(dec["x_hat"][0]), r.right: to_uint8(dec["x_hat"][1])}

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 import torch
+from compressai.ans import BufferedRansEncoder, RansDecoder
 from compressai.entropy_models import GaussianConditional
 
 MEAN_GRID = 16
@@ -88,18 +89,25 @@ class LaplaceConditional(GaussianConditional):
             likelihood = self.likelihood_lower_bound(likelihood)
         return y_hat, likelihood
 
-    def code(self, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor) -> tuple[list[bytes], torch.Tensor]:
-        """Returns (rANS strings, one per batch item; the exact dequantised latents)."""
+    def code(self, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor, stream: BufferedRansEncoder) -> torch.Tensor:
+        """Appends one latent (batch of one) to ``stream``; returns the exact dequantised latent."""
         mu_q, indexes = self.coding_parameters(mu, b, y.shape)
         symbols = torch.round(y.double() - mu_q)
-        strings = self.compress(symbols, indexes)
-        return strings, (symbols + mu_q).float()
+        stream.encode_with_indexes(symbols.reshape(-1).int().tolist(), indexes.reshape(-1).tolist(), *self._tables())
+        return (symbols + mu_q).float()
 
-    def decode(self, strings: list[bytes], mu: torch.Tensor, b: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-        """Returns the dequantised latents of ``strings`` (inverse of ``code``)."""
+    def decode(self, stream: RansDecoder, mu: torch.Tensor, b: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+        """Returns the next latent of ``stream`` (inverse of ``code``), dequantised."""
         mu_q, indexes = self.coding_parameters(mu, b, shape)
-        symbols = self.decompress(strings, indexes, dtype=torch.float64)
-        return (symbols.double() + mu_q).float()
+        values = stream.decode_stream(indexes.reshape(-1).tolist(), *self._tables())
+        symbols = torch.tensor(values, dtype=torch.float64, device=mu_q.device).reshape(shape)
+        return (symbols + mu_q).float()
+
+    def _tables(self) -> tuple[list, list, list]:
+        """Returns the coder's CDF tables, CDF lengths and offsets as the rANS coder takes them."""
+        self._check_cdf_size()
+        return (self._quantized_cdf.tolist(), self._cdf_length.reshape(-1).int().tolist(),
+                self._offset.reshape(-1).int().tolist())  # fmt: skip
 
     def coding_parameters(self, mu: torch.Tensor, b: torch.Tensor, shape) -> tuple[torch.Tensor, torch.Tensor]:
         """Returns (float64 means on the grid, int32 CDF indexes), broadcast to ``shape``."""

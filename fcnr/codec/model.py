@@ -21,9 +21,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import zlib
+from functools import partial
 
 import torch
 import torch.nn.functional as F
+from compressai.ans import BufferedRansEncoder, RansDecoder
 from torch import nn
 
 from fcnr.codec.entropy import LaplaceConditional
@@ -186,19 +188,19 @@ class FCNRModel(nn.Module):
 
     @torch.no_grad()
     def compress(self, x_l, x_r, p_l, p_r, return_latents: bool = False) -> dict:
-        """Returns {"strings": [z_l, z_r, y_l, y_r] bytes, "shape": z's (h, w)} for one pair (B = 1)."""
+        """Returns {"strings": [one rANS stream of z_l, z_r, y_l, y_r], "shape": z's (h, w)} for one pair (B = 1)."""
         if x_l.shape[0] != 1:
             raise ValueError(f"compress codes one pair at a time; got batch size {x_l.shape[0]}")
-        exact = self._exact()
+        exact, stream, code = self._exact(), BufferedRansEncoder(), self.laplace.code
         with _exact_math():
             y_l, y_r = self.g_a(self._pad(x_l), self._pad(x_r))
             z_l, z_r = self.h_a(y_l, y_r)
-            s_zl, z_l_hat = self.laplace.code(z_l, *exact.z_left(p_l.double()))
-            s_zr, z_r_hat = self.laplace.code(z_r, *exact.z_right(z_l_hat.double(), p_r.double()))
+            z_l_hat = code(z_l, *exact.z_left(p_l.double()), stream)
+            z_r_hat = code(z_r, *exact.z_right(z_l_hat.double(), p_r.double()), stream)
             (mu, b), phi_r = exact.y_left(z_l_hat.double(), z_r_hat.double())
-            s_yl, y_l_hat = self.laplace.code(y_l, mu, b)
-            s_yr, y_r_hat = self.laplace.code(y_r, *exact.y_right(y_l_hat.double(), phi_r))
-        out = {"strings": [s_zl[0], s_zr[0], s_yl[0], s_yr[0]], "shape": tuple(z_l.shape[-2:])}
+            y_l_hat = code(y_l, mu, b, stream)
+            y_r_hat = code(y_r, *exact.y_right(y_l_hat.double(), phi_r), stream)
+        out = {"strings": [stream.flush()], "shape": tuple(z_l.shape[-2:])}
         if return_latents:
             out["latents"] = dict(zip(LATENTS, (z_l_hat, z_r_hat, y_l_hat, y_r_hat)))
         return out
@@ -206,18 +208,21 @@ class FCNRModel(nn.Module):
     @torch.no_grad()
     def decompress(self, strings, shape, p_l, p_r, image_size, return_latents: bool = False) -> dict:
         """Returns {"x_hat": (x_l_hat, x_r_hat)}, each (1, 3, *image_size) in [0, 1]."""
-        if len(strings) != 4:
-            raise ValueError(f"expected 4 latent streams (z_l, z_r, y_l, y_r), got {len(strings)}")
+        if len(strings) != 1:
+            raise ValueError(f"expected one rANS stream (z_l, z_r, y_l, y_r), got {len(strings)}")
         exact, M = self._exact(), int(self.config["M"])
         device = next(self.parameters()).device
         z_shape = torch.Size((1, M, *shape))
         y_shape = torch.Size((1, M, 4 * shape[0], 4 * shape[1]))
+        stream = RansDecoder()
+        stream.set_stream(bytes(strings[0]))
+        decode = partial(self.laplace.decode, stream)
         with _exact_math():
-            z_l_hat = self._decode(strings[0], *exact.z_left(p_l.double().to(device)), z_shape)
-            z_r_hat = self._decode(strings[1], *exact.z_right(z_l_hat.double(), p_r.double().to(device)), z_shape)
+            z_l_hat = decode(*exact.z_left(p_l.double().to(device)), z_shape)
+            z_r_hat = decode(*exact.z_right(z_l_hat.double(), p_r.double().to(device)), z_shape)
             (mu, b), phi_r = exact.y_left(z_l_hat.double(), z_r_hat.double())
-            y_l_hat = self._decode(strings[2], mu, b, y_shape)
-            y_r_hat = self._decode(strings[3], *exact.y_right(y_l_hat.double(), phi_r), y_shape)
+            y_l_hat = decode(mu, b, y_shape)
+            y_r_hat = decode(*exact.y_right(y_l_hat.double(), phi_r), y_shape)
             x_l_hat, x_r_hat = self.g_s(y_l_hat, y_r_hat)
         size = tuple(image_size)
         out = {"x_hat": (self._crop(x_l_hat, size).clamp(0, 1), self._crop(x_r_hat, size).clamp(0, 1))}
@@ -225,8 +230,9 @@ class FCNRModel(nn.Module):
             out["latents"] = dict(zip(LATENTS, (z_l_hat, z_r_hat, y_l_hat, y_r_hat)))
         return out
 
-    def _decode(self, string: bytes, mu, b, shape) -> torch.Tensor:
-        return self.laplace.decode([string], mu, b, shape).to(mu.device)
+    def latent_shape(self, image_size) -> tuple[int, int]:
+        """Returns z's (h, w) for images of ``image_size`` (h, w): the padded size over the stride."""
+        return tuple(-(-int(n) // self.stride) for n in image_size)
 
     def _exact(self) -> EntropyParameters:
         """Returns a float64 copy of the entropy-parameter networks (rebuilt when weights may change)."""

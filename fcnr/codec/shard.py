@@ -1,38 +1,41 @@
 """The FCNR shard: one timestep's compressed view pairs in one file with random access.
 
-Format, version 1. All integers little-endian; offsets are absolute from the start of the file.
+Format, version 2. All integers little-endian. Every byte counts against the images' BPP, so the
+per-pair overhead is small: 28 bytes of index and 4 of payload (version 1 spent 91).
 
 Header::
 
     offset  size  type      field
     0       8     bytes     magic  b"FCNRSHRD"
-    8       2     u16       version (1)
+    8       2     u16       version (2)
     10      2     u16       flags (0; reserved)
     12      4     u32       header_len: bytes from offset 0 up to and including header_crc
     16      2     u16       n = length of model_id
-    18      n     utf-8     model_id (fcnr.model_io.model_id: a hash of the weights and config)
+    18      n     utf-8     model_id (fcnr.codec.model_io.model_id: a hash of the weights and config)
     18+n    4     u32       image height H
             4     u32       image width W
             4     i32       timestep t
             4     u32       record count R
-            R*60            index, one entry per record (below)
+            R*28            index, one entry per record (below)
             4     u32       header_crc: CRC32 of every byte before it (header and index)
 
-Index entry (60 bytes)::
+Index entry (28 bytes)::
 
-    i32 t, u32 left view id, u32 right view id,
-    f64 theta_left, f64 phi_left, f64 theta_right, f64 phi_right   (radians, as in views.csv),
-    u64 payload offset, u32 payload length, u32 payload CRC32
+    u16 left view id, u16 right view id,
+    f32 theta_left, f32 phi_left, f32 theta_right, f32 phi_right   (radians),
+    u32 payload length, u32 payload CRC32
 
-The view angles are stored so that the decoder rebuilds the view parameters the encoder used
-without the views file. Payloads follow the header back to back, in index order, and the file
-ends with the last payload (any other size is an error).
+The view angles are stored (rounded to float32, and the encoder computes the view parameters from
+the rounded values) so that the decoder rebuilds exactly the encoder's view parameters without the
+views file. Payloads follow the header back to back, in index order, so record i starts at
+header_len plus the lengths before it; the file ends with the last payload (any other size is an
+error).
 
 Record payload (one view pair; see :func:`encode_payload`)::
 
-    u8 ndim, ndim * u32          latent shape (as returned by the model's ``compress``)
-    u8 k, k * (u32 len, bytes)   the pair's entropy-coded strings, in the model's order
-    u8 has_symbols_crc, u32      CRC32 of the quantized latents (fcnr.codec.model.latents_crc; 0 if absent)
+    u32      CRC32 of the quantized latents (fcnr.codec.model.latents_crc)
+    bytes    the pair's one rANS stream: z_l, z_r, y_l, y_r in that order (the latent shapes
+             follow from the image size)
 
 Bytes per image: a record can only be decoded whole (the right image's latents are coded
 conditionally on the left's), so each of a pair's two images is charged half the record's
@@ -52,14 +55,13 @@ from fcnr.atomic import write_bytes
 from fcnr.errors import FCNRError
 
 MAGIC = b"FCNRSHRD"
-VERSION = 1
+VERSION = 2
 
 _PREFIX = struct.Struct("<8sHHI")
 _ID_LEN = struct.Struct("<H")
 _FIELDS = struct.Struct("<IIiI")
-_ENTRY = struct.Struct("<iII4dQII")
+_ENTRY = struct.Struct("<HH4fII")
 _CRC = struct.Struct("<I")
-_U8 = struct.Struct("<B")
 _U32 = struct.Struct("<I")
 
 
@@ -96,11 +98,10 @@ class Record:
 
 @dataclass(frozen=True)
 class Payload:
-    """A decoded record payload: what the model's ``decompress`` needs for one pair."""
+    """A decoded record payload: the pair's rANS stream and the CRC of its quantized latents."""
 
-    strings: list[bytes]
-    shape: tuple[int, ...]
-    symbols_crc: int | None = None
+    stream: bytes
+    symbols_crc: int
 
 
 @dataclass(frozen=True)
@@ -121,37 +122,17 @@ def crc32(data: bytes) -> int:
     return zlib.crc32(data) & 0xFFFFFFFF
 
 
-def encode_payload(strings: Sequence[bytes], shape: Sequence[int], symbols_crc: int | None = None) -> bytes:
-    """Returns the record payload bytes for one pair's strings and latent shape."""
-    if len(shape) > 255 or len(strings) > 255:
-        raise ValueError("a payload holds at most 255 shape dimensions and 255 strings")
-    parts = [_U8.pack(len(shape)), struct.pack(f"<{len(shape)}I", *shape), _U8.pack(len(strings))]
-    for s in strings:
-        parts += [_U32.pack(len(s)), bytes(s)]
-    parts += [_U8.pack(symbols_crc is not None), _U32.pack(symbols_crc or 0)]
-    return b"".join(parts)
+def encode_payload(stream: bytes, symbols_crc: int) -> bytes:
+    """Returns the record payload bytes for one pair's rANS stream and latent CRC."""
+    return _U32.pack(symbols_crc) + bytes(stream)
 
 
 def decode_payload(data: bytes, where: str = "payload") -> Payload:
-    """Returns the strings, shape and symbols CRC held in a record payload; ``where`` names it in errors."""
-    pos = 0
-
-    def take(n: int) -> bytes:
-        nonlocal pos
-        if pos + n > len(data):
-            raise FCNRError(f"{where}: payload is malformed (needs {pos + n} bytes, has {len(data)})")
-        chunk = data[pos : pos + n]
-        pos += n
-        return chunk
-
-    (ndim,) = _U8.unpack(take(1))
-    shape = struct.unpack(f"<{ndim}I", take(4 * ndim))
-    (count,) = _U8.unpack(take(1))
-    strings = [take(_U32.unpack(take(4))[0]) for _ in range(count)]
-    has_crc, symbols_crc = struct.unpack("<BI", take(5))
-    if pos != len(data):
-        raise FCNRError(f"{where}: payload is malformed ({len(data) - pos} unexpected trailing bytes)")
-    return Payload(strings, tuple(shape), symbols_crc if has_crc else None)
+    """Returns the stream and latent CRC held in a record payload; ``where`` names it in errors."""
+    if len(data) <= _U32.size:
+        raise FCNRError(f"{where}: payload is malformed ({len(data)} bytes, no stream after the latent CRC)")
+    (symbols_crc,) = _U32.unpack_from(data)
+    return Payload(bytes(data[_U32.size :]), symbols_crc)
 
 
 def pack_shard(header: ShardHeader, pairs: Sequence[PairEntry]) -> bytes:
@@ -164,15 +145,11 @@ def pack_shard(header: ShardHeader, pairs: Sequence[PairEntry]) -> bytes:
         model_id,
         _FIELDS.pack(header.height, header.width, header.timestep, len(pairs)),
     ]
-    offset = header_len
     for p in pairs:
-        head.append(
-            _ENTRY.pack(
-                header.timestep, p.left, p.right, p.theta_left, p.phi_left, p.theta_right, p.phi_right,
-                offset, len(p.payload), crc32(p.payload),
-            )
-        )
-        offset += len(p.payload)
+        if max(p.left, p.right) > 0xFFFF:
+            raise ValueError(f"view ids above {0xFFFF} do not fit a shard (pair {p.left},{p.right})")
+        head.append(_ENTRY.pack(p.left, p.right, p.theta_left, p.phi_left, p.theta_right, p.phi_right,
+                                len(p.payload), crc32(p.payload)))  # fmt: skip
     head_bytes = b"".join(head)
     return head_bytes + _CRC.pack(crc32(head_bytes)) + b"".join(p.payload for p in pairs)
 
@@ -290,12 +267,14 @@ def read_shard(path: str | os.PathLike) -> Shard:
     pos += _FIELDS.size
     if pos + count * _ENTRY.size + _CRC.size != header_len:
         raise FCNRError(f"shard {path}: corrupt header ({count} records do not fit {header_len} header bytes)")
-    records = [Record(*_ENTRY.unpack_from(head, pos + k * _ENTRY.size)) for k in range(count)]
+    records, offset = [], header_len
+    for k in range(count):
+        left, right, *angles, length, crc = _ENTRY.unpack_from(head, pos + k * _ENTRY.size)
+        records.append(Record(timestep, left, right, *angles, offset, length, crc))
+        offset += length
     shard = Shard(path, ShardHeader(model_id, height, width, timestep), records, header_len, size)
     expected = header_len
     for i, r in enumerate(records):
-        if r.offset != expected:
-            raise FCNRError(f"{shard.describe(i)}: corrupt index (offset {r.offset}, expected {expected})")
         expected += r.length
         if expected > size:
             raise FCNRError(

@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=int, help="stop after this many steps in total")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--init", metavar="MODEL_DIR",
-                        help="warm start: take every compatible tensor of this trained model (fcnr.training.warm_start)")
+                        help="warm start from this trained model: every tensor of the same name and shape")
     parser.add_argument("--precision", choices=["fp32", "bf16"], help="fp32 (default) or bf16 autocast on CUDA")
     add_device_argument(parser, "train on")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -11,18 +11,6 @@ from fcnr.errors import FCNRError
 HELP = "Write a dataset's volumes as DIR/t{k:04d}.npy plus meta.json."
 
 
-def parse_timesteps(text: str) -> tuple[int | None, int | None]:
-    """Returns the half-open range (A, B) of ``A:B`` (either side may be empty); a bare ``K`` is K:K+1."""
-    try:
-        if ":" not in text:
-            k = int(text)
-            return k, k + 1
-        a, b = text.split(":")
-        return (int(a) if a.strip() else None), (int(b) if b.strip() else None)
-    except ValueError as exc:
-        raise FCNRError(f"--timesteps {text!r}: expected A:B with integers, e.g. 30:60") from exc
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dataset", help="dataset name (data/NAME.yaml) or a manifest .yaml path")
     parser.add_argument("--out", required=True, help="output folder")
@@ -31,20 +19,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="grid to produce instead of the manifest's (small runs); see render/volumes/",
     )
     parser.add_argument(
-        "--timesteps", metavar="A:B",
-        help="absolute timesteps, half-open like Python (default: the manifest's used ones)",
+        "--timesteps", metavar="A:B[:STEP][,...]",
+        help="absolute timesteps: half-open ranges like Python's, joined by commas, e.g. 0:30:2,60:90 "
+             "(default: the manifest's used ones)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from render.manifest import load_manifest, used_timesteps
+    from render.manifest import load_manifest, parse_timesteps, used_timesteps
     from render.volumes import write_volumes
 
     manifest = load_manifest(args.dataset)
     timesteps = used_timesteps(manifest)
     if args.timesteps:
-        a, b = parse_timesteps(args.timesteps)
-        timesteps = list(range(0 if a is None else a, manifest["total_timesteps"] if b is None else b))
+        try:
+            timesteps = parse_timesteps(args.timesteps, manifest["total_timesteps"])
+        except FCNRError as exc:
+            raise FCNRError(f"--timesteps: {exc}") from None
     start = time.perf_counter()
     meta = write_volumes(manifest, args.out, args.shape, timesteps)
     print(

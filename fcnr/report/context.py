@@ -37,7 +37,7 @@ class ReportContext:
     @cached_property
     def settings(self) -> dict[str, Any]:
         """Returns the run's settings (``settings.json`` written by the workflow), or {} if absent."""
-        return self._json(self.root / "settings.json") or {}
+        return self.json(self.root / "settings.json") or {}
 
     @property
     def modes(self) -> list[str]:
@@ -62,11 +62,11 @@ class ReportContext:
 
     def summary(self, mode: str) -> dict[str, Any] | None:
         """Returns ``MODE/summary.json`` (mean metrics, bytes, LPIPS status), or None."""
-        return self._json(self.mode_dir(mode) / "summary.json")
+        return self.json(self.mode_dir(mode) / "summary.json")
 
     def timing(self, mode: str) -> dict[str, Any] | None:
         """Returns ``MODE/timing.json`` (training, encoding, decoding seconds), or None."""
-        return self._json(self.mode_dir(mode) / "timing.json")
+        return self.json(self.mode_dir(mode) / "timing.json")
 
     def paper(self) -> dict[str, Any]:
         """Returns the paper's Table 2 for this dataset: ``{method: {mode: {psnr, lpips, bpp, et_h, dt_s}}}``."""
@@ -78,7 +78,8 @@ class ReportContext:
             self._cache["paper"] = yaml.safe_load(PAPER_FIGURES.read_text())
         return self._cache["paper"]
 
-    def _json(self, path: Path) -> dict[str, Any] | None:
+    def json(self, path: Path) -> dict[str, Any] | None:
+        """Returns the JSON file at ``path`` (cached), or None if absent."""
         if str(path) not in self._cache:
             try:
                 self._cache[str(path)] = json.loads(path.read_text()) if path.is_file() else None

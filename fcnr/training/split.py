@@ -27,10 +27,15 @@ def training_views(n_views: int, fraction: int = 2) -> list[int]:
     return [v for pair in range(0, n_views // 2, fraction) for v in (2 * pair, 2 * pair + 1)]
 
 
-def split_rows(timesteps: Sequence[int], n_views: int) -> list[tuple[int, int, str]]:
-    """Returns ``(t, view, split)`` for every image, split being ``train`` or ``unseen``."""
-    train_t = set(training_timesteps(timesteps))
-    train_v = set(training_views(n_views))
+def split_rows(
+    timesteps: Sequence[int], n_views: int, timestep_fraction: int = 3, view_fraction: int = 2
+) -> list[tuple[int, int, str]]:
+    """Returns ``(t, view, split)`` for every image, split being ``train`` or ``unseen``.
+
+    The paper's split by default; fractions of 1 make every image a training image (the base model's).
+    """
+    train_t = set(training_timesteps(timesteps, timestep_fraction))
+    train_v = set(training_views(n_views, view_fraction))
     return [
         (t, v, "train" if t in train_t and v in train_v else "unseen")
         for t in timesteps
@@ -41,9 +46,10 @@ def split_rows(timesteps: Sequence[int], n_views: int) -> list[tuple[int, int, s
 SPLIT_COLUMNS = ("t", "view", "split")
 
 
-def write_split_csv(path: str | os.PathLike, timesteps: Sequence[int], n_views: int) -> None:
+def write_split_csv(path: str | os.PathLike, timesteps: Sequence[int], n_views: int, **fractions: int) -> None:
     """Writes :func:`split_rows` to ``path`` as CSV ``t,view,split`` (read by :func:`read_split`)."""
-    lines = [",".join(SPLIT_COLUMNS)] + [f"{t},{v},{s}" for t, v, s in split_rows(timesteps, n_views)]
+    rows = split_rows(timesteps, n_views, **fractions)
+    lines = [",".join(SPLIT_COLUMNS)] + [f"{t},{v},{s}" for t, v, s in rows]
     write_text(path, "\n".join(lines) + "\n")
 
 

@@ -16,6 +16,7 @@ import torch
 
 from fcnr.codec.model_io import CODER_TABLES, load_model, model_id
 from fcnr.errors import FCNRError
+from fcnr.training.base_model import read_provenance
 
 
 def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
@@ -26,13 +27,14 @@ def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
     """
     source_dir = Path(source_dir)
     source_model = load_model(source_dir)
-    source, target = source_model.state_dict(), model.state_dict()
+    source = {k: v for k, v in source_model.state_dict().items() if not k.startswith(CODER_TABLES)}
+    target = model.state_dict()
     clashes = [f"{k} {tuple(source[k].shape)} vs {tuple(v.shape)}" for k, v in target.items()
                if k in source and source[k].shape != v.shape]  # fmt: skip
     if clashes:
         raise FCNRError(f"--init {source_dir}: not compatible with this model (other sizes?): {clashes[0]}"
                         + (f" and {len(clashes) - 1} more" if len(clashes) > 1 else ""))  # fmt: skip
-    shared = {k: v for k, v in source.items() if k in target and not k.startswith(CODER_TABLES)}
+    shared = {k: v for k, v in source.items() if k in target}
     if not any(k.startswith("g_s.") for k in shared):
         raise FCNRError(f"--init {source_dir}: shares no decoder weights with this model")
     with torch.no_grad():
@@ -40,4 +42,13 @@ def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
             target[name].copy_(value)
     fresh = sorted(k for k in target if k not in shared and not k.startswith(CODER_TABLES))
     return {"path": str(source_dir), "model_id": model_id(source_dir), "variant": source_model.config["variant"],
-            "tensors_loaded": len(shared), "fresh": fresh}  # fmt: skip
+            "tensors_loaded": len(shared), "fresh": fresh, "base": seen_by(source_dir)}  # fmt: skip
+
+
+def seen_by(model_dir: Path) -> dict | None:
+    """Returns what a published base model saw ({datasets: {ds: timesteps}, views, image_size}), else None."""
+    provenance = read_provenance(model_dir)
+    if provenance is None:
+        return None
+    return {"datasets": {ds: d["timesteps"] for ds, d in provenance["datasets"].items()},
+            "views": provenance["views"]["count"], "image_size": provenance["image_size"]}  # fmt: skip

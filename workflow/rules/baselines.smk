@@ -90,9 +90,10 @@ def rd_args(wildcards):
 
 
 def learned_train_args(wildcards):
-    """Returns the `fcnr train` options of the config's train section with this run's variant and lambda."""
+    """Returns the `fcnr train` options of one learned point: the train section with its variant, lambda and steps."""
+    steps = bl(wildcards.ds)["learned"]["finetune_steps"]
     section = dict(settings(wildcards.ds)["train"], variant=wildcards.variant, **{"lambda": float(wildcards.lam)})
-    return " ".join(f"{flag} {section[key]}" for key, flag in TRAIN_FLAGS.items() if section.get(key) is not None)
+    return section_args(section | ({"max_steps": steps} if steps else {}))
 
 
 RUN = "results/{ds}/{mode}/baselines/{variant}/lambda{lam}"
@@ -131,6 +132,7 @@ rule baseline_train:
         images=training_images,
         views="results/{ds}/views.csv",
         split="results/{ds}/split.csv",
+        main=lambda wc: model_files(wc.ds, wc.mode),
     output:
         [f"{RUN}/model/{name}" for name in MODEL_FILES],
     params:
@@ -144,7 +146,8 @@ rule baseline_train:
         runtime=24 * 60,
     shell:
         "OMP_NUM_THREADS={threads} fcnr train results/{wildcards.ds}/{wildcards.mode}/images "
-        "--views {input.views} --split {input.split} --out {params.model} {params.args} --no-progress > {log} 2>&1"
+        "--views {input.views} --split {input.split} --out {params.model} {params.args} "
+        "--init results/{wildcards.ds}/{wildcards.mode}/model --no-progress > {log} 2>&1"
 
 
 rule baseline_compress:

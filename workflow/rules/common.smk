@@ -9,6 +9,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from fcnr.codec.model_io import model_id
 from fcnr.errors import FCNRError
 from fcnr.schema import load_yaml, validate
 from fcnr.training.split import training_timesteps
@@ -23,15 +24,15 @@ BASELINES_SCHEMA = SCHEMAS / "baselines.schema.yaml"
 # `fcnr train` option for each key of the config's `train` section.
 TRAIN_FLAGS = {
     "variant": "--variant", "N": "--N", "M": "--M", "heads": "--heads", "lambda": "--lambda",
-    "lr": "--lr", "epochs": "--epochs", "batch_size": "--batch-size", "crop": "--crop",
-    "checkpoint_every": "--checkpoint-every", "max_steps": "--max-steps", "seed": "--seed",
-    "device": "--device",
+    "lr": "--lr", "lr_schedule": "--lr-schedule", "warmup": "--warmup", "epochs": "--epochs",
+    "batch_size": "--batch-size", "crop": "--crop", "checkpoint_every": "--checkpoint-every",
+    "max_steps": "--max-steps", "seed": "--seed", "device": "--device", "precision": "--precision",
 }
 # Functions wildcards -> list of paths: extra inputs of the report (baselines add theirs).
 REPORT_INPUTS = []
 
 wildcard_constraints:
-    ds=r"[a-z0-9_-]+",
+    ds=r"(?!base$)[a-z0-9_-]+",  # results/base/ holds the base model's data
     mode=r"ir|dvr",
     t=r"\d{4}",
 
@@ -160,10 +161,58 @@ def model_files(ds, mode):
     return [f"results/{ds}/{mode}/model/{name}" for name in MODEL_FILES]
 
 
-def train_args(ds):
-    """Returns the `fcnr train` options of the config's ``train`` section (null keys left out)."""
-    section = settings(ds)["train"]
+def section_args(section):
+    """Returns the `fcnr train` options of a ``train`` section (null keys left out; init apart)."""
     return " ".join(f"{flag} {section[key]}" for key, flag in TRAIN_FLAGS.items() if section.get(key) is not None)
+
+
+def train_args(ds):
+    """Returns the `fcnr train` options of the config's ``train`` section."""
+    return section_args(settings(ds)["train"])
+
+
+def init_dir(ds, mode):
+    """Returns the warm-start model folder of a dataset mode (train.init, {mode} filled in), or None.
+
+    A relative path is looked up in the working directory, then in the repository (the committed
+    base models); one under results/ is left as it is, for a rule of this workflow to make.
+    """
+    value = settings(ds)["train"].get("init")
+    if not value:
+        return None
+    path = Path(value.replace("{mode}", mode))
+    if path.is_absolute() or made_here(path) or path.exists() or not (Path(workflow.basedir) / path).exists():
+        return str(path)
+    return str(Path(workflow.basedir) / path)
+
+
+def made_here(path):
+    """Returns True for a path under results/: an output of this workflow, not a file it is given."""
+    return not Path(path).is_absolute() and Path(path).parts[:1] == ("results",)
+
+
+def init_input(wildcards):
+    """Returns the warm start's files as inputs when this workflow makes them (e.g. the test config's base)."""
+    folder = init_dir(wildcards.ds, wildcards.mode)
+    return [f"{folder}/{name}" for name in MODEL_FILES] if folder and made_here(folder) else []
+
+
+def init_flag(wildcards):
+    """Returns the `fcnr train --init DIR` option of a dataset mode ("" when training from scratch)."""
+    folder = init_dir(wildcards.ds, wildcards.mode)
+    return f"--init {folder}" if folder else ""
+
+
+def init_param(wildcards):
+    """Returns the warm start as a param: its folder and, for a given model, its id (a new one reruns training)."""
+    folder = init_dir(wildcards.ds, wildcards.mode)
+    if not folder or made_here(folder):
+        return as_json({"init": folder})
+    try:
+        return as_json({"init": folder, "model_id": model_id(folder)})
+    except FCNRError as exc:
+        raise WorkflowError(f"{config_source()}: train.init: {exc}; build the base model with "
+                            "`snakemake --cores 2 base_model`, or set train.init: null to train from scratch") from None
 
 
 def as_json(value):

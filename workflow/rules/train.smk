@@ -11,12 +11,15 @@ rule train:
         images=training_images,
         views="results/{ds}/views.csv",
         split="results/{ds}/split.csv",
+        init=init_input,
     # Only the finished model's files: MODEL/checkpoints/ survives a killed job, which then resumes.
     # A finished run deletes its checkpoints, so a later rerun (new images or settings) starts over.
     output:
         [f"results/{{ds}}/{{mode}}/model/{name}" for name in MODEL_FILES],
     params:
         args=lambda wc: train_args(wc.ds),
+        init=init_param,
+        init_option=init_flag,
         model="results/{ds}/{mode}/model",
     log:
         "logs/{ds}/{mode}/train.log",
@@ -28,5 +31,6 @@ rule train:
         runtime=24 * 60,
     shell:
         "OMP_NUM_THREADS={threads} fcnr train results/{wildcards.ds}/{wildcards.mode}/images "
-        "--views {input.views} --split {input.split} --out {params.model} {params.args} > {log} 2>&1 "
+        "--views {input.views} --split {input.split} --out {params.model} {params.args} "
+        "{params.init_option} > {log} 2>&1 "
         "&& rm -rf {params.model}/checkpoints"

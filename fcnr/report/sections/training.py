@@ -51,6 +51,42 @@ def render(ctx: ReportContext) -> str | None:
     fig.tight_layout()
     rows = [[MODE_NAMES[m], fmt(int(log["step"][-1])), fmt(log["loss"][-1], 4), fmt(log["bpp"][-1], 4),
              fmt(log["psnr"][-1], 2), fmt(log["seconds"][-1], 1)] for m, log in logs.items()]  # fmt: skip
-    return figure(fig, "training curve", caption="Thin: logged values; thick: running mean.") + table(
-        ["mode", "last step", "loss", "BPP", "PSNR (dB)", "seconds"], rows, caption="Last logged values"
-    )
+    return (figure(fig, "training curve", caption="Thin: logged values; thick: running mean.")
+            + table(["mode", "last step", "loss", "BPP", "PSNR (dB)", "seconds"], rows, caption="Last logged values")
+            + warm_starts(ctx))  # fmt: skip
+
+
+def warm_starts(ctx: ReportContext) -> str:
+    """Returns a table saying, per mode, whether the model was warm-started, from what, and what that saw."""
+    rows = []
+    for mode in ctx.modes:
+        summary = ctx.json(ctx.mode_dir(mode) / "model" / "train_summary.json") or {}
+        init = summary.get("init")
+        if not init:
+            rows.append([MODE_NAMES[mode], "no: trained from scratch", "", ""])
+            continue
+        base = init.get("base")
+        seen = "" if base is None else "; ".join(f"{ds} t {ranges(ts)}" for ds, ts in base["datasets"].items())
+        if base:
+            seen += f" ({base['views']} views, {base['image_size']}²)"
+        rows.append([MODE_NAMES[mode], f"yes: {init['path']} (model {init['model_id']}, {init['variant']})",
+                     seen or "not a published base model", fmt(len(init["fresh"]))])  # fmt: skip
+    return table(["mode", "warm-started", "images the start model saw", "tensors trained from scratch"], rows,
+                 caption="Warm start (train.init). A base model sees no timestep that a report scores.")  # fmt: skip
+
+
+def ranges(timesteps: list[int]) -> str:
+    """Returns timesteps as compact ranges: [0, 2, 4, 10, 11] -> '0-4 step 2, 10-11'."""
+    ts, parts, i = list(timesteps), [], 0
+    while i < len(ts):
+        step = ts[i + 1] - ts[i] if i + 1 < len(ts) else 0
+        j = i
+        while j + 1 < len(ts) and ts[j + 1] - ts[j] == step:
+            j += 1
+        if j - i >= 2 or (j - i == 1 and step == 1):
+            parts.append(f"{ts[i]}-{ts[j]}" + (f" step {step}" if step > 1 else ""))
+            i = j + 1
+        else:
+            parts.append(str(ts[i]))
+            i += 1
+    return ", ".join(parts)

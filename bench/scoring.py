@@ -1,0 +1,36 @@
+"""Scoring shared by the benchmarks: real shards coded and decoded, PSNR and BPP per image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from fcnr.codec.coding import Timer, compress_timestep, decode_all
+from fcnr.codec.model_io import load_model, model_id
+from fcnr.codec.shard import read_shard, write_shard
+from fcnr.evaluation.metrics import psnr
+from fcnr.images import image_path, read_image, timestep_dir
+
+
+def code_and_score(model_dir: Path, images_root: Path, views: np.ndarray, timesteps, shards_dir: Path,
+                   device: str = "cpu", enc: Timer | None = None, dec: Timer | None = None) -> list[dict]:
+    """Returns ``{"t", "view", "bpp", "psnr"}`` per image of ``timesteps``, coded into real shards in ``shards_dir``."""
+    model, ident = load_model(model_dir, device), model_id(model_dir)
+    rows = []
+    for t in timesteps:
+        images = timestep_dir(images_root, t)
+        header, records = compress_timestep(images, model, ident, views, t, enc)
+        path = shards_dir / f"t{t:04d}.fcnr"
+        write_shard(path, header, records)
+        shard = read_shard(path)
+        bpp = {v: shard.bpp(i) for i, r in enumerate(shard.records) for v in (r.left, r.right)}
+        for view, image in decode_all(shard, model, ident, dec):
+            rows.append({"t": t, "view": view, "bpp": bpp[view],
+                         "psnr": psnr(read_image(image_path(images, view)), image)})  # fmt: skip
+    return rows
+
+
+def means(rows: list[dict], keys=("bpp", "psnr")) -> dict[str, float]:
+    """Returns the mean of each of ``keys`` over ``rows``."""
+    return {k: float(np.mean([r[k] for r in rows])) for k in keys}

@@ -1,0 +1,67 @@
+"""The base model's data and its published folder: what it saw, and proof that no report scores it.
+
+A base model is trained on other timesteps of the datasets than the ones any report uses (each
+manifest's ``timesteps`` window), so warm-starting from it never makes a scored image a seen one.
+Its published folder holds the model (``config.json``, ``weights.safetensors``), its training
+curve and summary, the training command's log (``train.log``) and ``base.json``::
+
+    {"format": "fcnr-base", "version": 1, "mode": "ir",
+     "datasets": {"tornado": {"timesteps": [30, ...], "used_timesteps": [0, ...], "manifest": "data/tornado.yaml",
+                              "volume_shape": [128, 128, 128], "render": {...}}, ...},
+     "views": {"frequency": 4, "count": 162}, "image_size": 128, "train": {...}, "command": "..."}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fcnr.atomic import write_json
+from fcnr.errors import FCNRError
+from render.manifest import parse_timesteps, used_timesteps
+from render.volumes import check_timesteps
+
+PROVENANCE = "base.json"
+FORMAT, VERSION = "fcnr-base", 1
+PUBLISHED = ("config.json", "weights.safetensors", "train_log.csv", "train_summary.json")
+
+
+def base_timesteps(manifest: dict[str, Any], text: str) -> list[int]:
+    """Returns the timesteps ``text`` (``A:B[:STEP]`` ranges) selects of a dataset, checked against its total."""
+    return check_timesteps(manifest, parse_timesteps(text, manifest["total_timesteps"]))
+
+
+def check_disjoint(chosen: dict[str, list[int]], manifests: dict[str, dict[str, Any]]) -> None:
+    """Raises an FCNRError if a chosen timestep is one a report uses (the manifest's window)."""
+    for ds, timesteps in chosen.items():
+        overlap = sorted(set(timesteps) & set(used_timesteps(manifests[ds])))
+        if overlap:
+            raise FCNRError(f"{ds}: timestep(s) {overlap} are among the {len(used_timesteps(manifests[ds]))} "
+                            f"used ones of {manifests[ds]['path']}; a base model must not see scored images")  # fmt: skip
+
+
+def publish(model_dir: str | os.PathLike, log: str | os.PathLike, folder: str | os.PathLike, provenance: dict) -> None:
+    """Copies a trained base model and its training log into ``folder`` and writes ``base.json`` last."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in PUBLISHED:
+        shutil.copyfile(Path(model_dir) / name, folder / name)
+    shutil.copyfile(log, folder / "train.log")
+    write_json(folder / PROVENANCE, {"format": FORMAT, "version": VERSION, **provenance})
+
+
+def read_provenance(model_dir: str | os.PathLike) -> dict | None:
+    """Returns a model folder's ``base.json`` (None when it is not a published base model)."""
+    path = Path(model_dir) / PROVENANCE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise FCNRError(f"{path}: cannot read ({exc})") from exc
+    if data.get("format") != FORMAT or data.get("version") != VERSION:
+        raise FCNRError(f"{path}: not a {FORMAT} v{VERSION} file")
+    return data

@@ -1,0 +1,155 @@
+"""Warm starts, several training sources, the learning-rate schedule and the base model's data."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from fcnr.cli import main
+from fcnr.codec.model import build_model
+from fcnr.codec.model_io import save_model
+from fcnr.errors import FCNRError
+from fcnr.training.base_model import base_timesteps, check_disjoint, read_provenance
+from fcnr.training.schedule import learning_rate
+from fcnr.training.warm_start import warm_start
+from render.manifest import known_datasets, load_manifest, parse_timesteps, used_timesteps
+from render.views import icosphere_views, write_views
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+REPO = Path(__file__).resolve().parents[1]
+SIZE = 32
+
+
+def write_renders(root: Path, timesteps, phase: float) -> Path:
+    """Writes views.csv, an all-train split.csv and smooth images of ``timesteps`` under ``root``."""
+    views = icosphere_views(1)
+    write_views(views, root / "views.csv")
+    (root / "split.csv").write_text("t,view,split\n" + "".join(f"{t},{int(v)},train\n" for t in timesteps
+                                                                for v in views["index"]))  # fmt: skip
+    yy, xx = np.mgrid[0:SIZE, 0:SIZE] / SIZE
+    for t in timesteps:
+        for v in views:
+            img = np.stack([np.sin(4 * xx + v["phi"] + t + phase), np.cos(3 * yy + v["theta"]), xx * yy], -1)
+            path = root / "images" / f"t{t:04d}" / f"v{int(v['index']):04d}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(((img + 1) / 2 * 255).clip(0, 255).astype(np.uint8)).save(path)
+    return root
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("warm")
+    return write_renders(base / "a", (10, 11), 0.0), write_renders(base / "b", (40,), 1.0)
+
+
+def train(out: Path, roots: list[Path], *extra: str) -> int:
+    return main(["train", *(str(r / "images") for r in roots), "--views", str(roots[0] / "views.csv"),
+                 "--split", *(str(r / "split.csv") for r in roots), "--out", str(out), "--N", "8", "--M", "4",
+                 "--lr", "3e-3", "--lambda", "100", "--no-progress", "--epochs", "10", *extra])  # fmt: skip
+
+
+def test_learning_rate_warms_up_then_decays_below_a_tenth():
+    lrs = [learning_rate(s, 100, 1e-3, "cosine", warmup=10) for s in range(100)]
+    assert lrs[0] == pytest.approx(1e-4) and max(lrs) == pytest.approx(1e-3) and lrs.index(max(lrs)) == 10
+    assert all(a <= b for a, b in zip(lrs[:10], lrs[1:11])) and all(a >= b for a, b in zip(lrs[10:], lrs[11:]))
+    assert lrs[-1] == pytest.approx(5e-5) and lrs[-1] <= 1e-3 / 10
+    assert {learning_rate(s, 100, 1e-3, "constant") for s in range(100)} == {1e-3}
+    with pytest.raises(ValueError, match="linear"):
+        learning_rate(0, 10, 1e-3, "linear")
+
+
+def test_several_sources_train_one_model_each_with_its_own_time_range(sources, tmp_path, capsys):
+    out = tmp_path / "both"
+    assert train(out, list(sources), "--max-steps", "6") == 0
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert [(s["pairs"], s["t_range"]) for s in summary["sources"]] == [(12, [10, 11]), (6, [40, 40])]
+    assert summary["init"] is None and "on 18 pairs" in capsys.readouterr().out
+    rows = (out / "train_log.csv").read_text().splitlines()
+    assert rows[0] == "step,epoch,loss,bpp,psnr,lr,seconds" and len(rows) == 7
+
+
+def test_mismatched_source_lists_are_refused(sources, tmp_path, capsys):
+    a, b = sources
+    args = ["train", str(a / "images"), str(b / "images"), "--views", str(a / "views.csv"), "--split",
+            str(a / "split.csv"), str(a / "split.csv"), str(b / "split.csv"), "--out", str(tmp_path / "m")]  # fmt: skip
+    assert main(args) == 2
+    assert "--split: give one file for all 2 images roots or one per root, not 3" in capsys.readouterr().err
+
+
+def test_warm_start_loads_every_tensor_then_fine_tunes(sources, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert train(first, [sources[0]], "--max-steps", "4") == 0
+    assert train(second, [sources[1]], "--max-steps", "1", "--init", str(first), "--lr", "1e-9") == 0
+    summary = json.loads((second / "train_summary.json").read_text())
+    assert summary["init"]["path"] == str(first) and summary["init"]["fresh"] == []
+    a, b = load_file(first / "weights.safetensors"), load_file(second / "weights.safetensors")
+    # One step at a negligible rate: every network tensor is (within fp16 rounding) the source's.
+    assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-3) for k in a if not k.startswith("laplace."))
+    tuned = tmp_path / "tuned"
+    assert train(tuned, [sources[1]], "--max-steps", "8", "--init", str(first)) == 0
+    c = load_file(tuned / "weights.safetensors")
+    assert any(not torch.equal(a[k], c[k]) for k in a if k.startswith("g_s."))
+    config = json.loads((tuned / "config.json").read_text())
+    assert config["t_range"] == [40, 40]  # the new data's, not the source model's
+
+
+def test_a_variant_takes_the_shared_convolutions_and_keeps_its_own_blocks(tmp_path):
+    torch.manual_seed(0)
+    source = build_model({"N": 8, "M": 4, "t_range": [0, 1]})
+    save_model(source.eval(), tmp_path / "fcnr")
+    ecsic = build_model({"N": 8, "M": 4, "variant": "ecsic", "t_range": [0, 1]})
+    info = warm_start(ecsic, tmp_path / "fcnr")
+    assert info["variant"] == "fcnr" and info["tensors_loaded"] > 0
+    assert any(k.startswith("g_a.6.") for k in info["fresh"])  # g_a's inter-view block: SCAM, not JCTM
+    assert any(k.startswith("entropy_parameters.prior_l.") for k in info["fresh"])  # learned prior, not PE
+    kept = source.state_dict()["g_s.0.left.weight"].half().float()
+    assert torch.equal(ecsic.state_dict()["g_s.0.left.weight"], kept)
+
+
+def test_a_model_of_other_sizes_is_not_compatible(tmp_path):
+    save_model(build_model({"N": 8, "M": 4, "t_range": [0, 1]}).eval(), tmp_path / "small")
+    with pytest.raises(FCNRError, match=r"--init .*small: not compatible with this model .*g_a\.0\.left\.weight"):
+        warm_start(build_model({"N": 16, "M": 4, "t_range": [0, 1]}), tmp_path / "small")
+
+
+def test_timestep_ranges_parse_with_steps_and_lists():
+    assert parse_timesteps("0:6:2,10,20:22", 48) == [0, 2, 4, 10, 20, 21]
+    assert parse_timesteps("45:", 48) == [45, 46, 47]
+    with pytest.raises(FCNRError, match="'1:2:3:4'"):
+        parse_timesteps("1:2:3:4", 48)
+
+
+def test_a_base_that_overlaps_a_used_timestep_is_refused():
+    tornado = load_manifest("tornado")
+    with pytest.raises(FCNRError, match=r"tornado: timestep\(s\) \[28, 29\] are among the 30 used ones"):
+        check_disjoint({"tornado": base_timesteps(tornado, "28:40")}, {"tornado": tornado})
+    with pytest.raises(FCNRError, match="outside 0..47"):
+        base_timesteps(tornado, "40:50")
+
+
+def published_bases() -> list[Path]:
+    return sorted(p.parent for p in (REPO / "fcnr" / "zoo").glob("*/*/base.json"))
+
+
+def test_committed_base_models_never_saw_a_used_timestep_of_any_manifest():
+    bases = published_bases()
+    assert bases, "no published base model under fcnr/zoo/"
+    manifests = {ds: load_manifest(ds) for ds in known_datasets()}
+    for folder in bases:
+        provenance = read_provenance(folder)
+        assert set(provenance["datasets"]) <= set(manifests), folder
+        for ds, seen in provenance["datasets"].items():
+            overlap = set(seen["timesteps"]) & set(used_timesteps(manifests[ds]))
+            assert not overlap, f"{folder}: {ds} timesteps {sorted(overlap)} are scored by reports"
+        weights = load_file(folder / "weights.safetensors")
+        assert {t.dtype for k, t in weights.items() if not k.startswith("laplace.")} == {torch.float16}
+        summary = json.loads((folder / "train_summary.json").read_text())
+        assert math.isfinite(summary["seconds"]) and (folder / "train.log").stat().st_size > 0
