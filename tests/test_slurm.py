@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from slurm import LocalSlurm, unavailable_reason
 
 UNAVAILABLE = unavailable_reason()
