@@ -7,7 +7,9 @@ import json
 
 import pytest
 import torch
+from safetensors.torch import load_file
 
+from fcnr.codec.layers import SCAM
 from fcnr.codec.model import LATENTS, VARIANTS, build_model, latents_crc
 from fcnr.codec.model_io import load_model, model_id, save_model
 from fcnr.codec.params import view_params
@@ -115,8 +117,9 @@ def test_compress_refuses_batches(coded):
 def test_saved_model_loads_and_codes_identically(coded, tmp_path):
     model, x_l, x_r, enc = coded
     save_model(model, tmp_path / "m")
-    loaded = load_model(tmp_path / "m")
-    assert loaded.compress(x_l, x_r, P_L, P_R)["strings"] == enc["strings"]
+    loaded, again = load_model(tmp_path / "m"), load_model(tmp_path / "m")
+    strings = loaded.compress(x_l, x_r, P_L, P_R)["strings"]
+    assert again.compress(x_l, x_r, P_L, P_R)["strings"] == strings
     ident = model_id(tmp_path / "m")
     assert len(ident) == 16 and ident == model_id(tmp_path / "m")
     with torch.no_grad():
@@ -164,3 +167,46 @@ def test_decoding_absorbs_last_bit_differences_of_the_parameter_networks(coded):
     dec = model.decompress(enc["strings"], enc["shape"], P_L, P_R, (64, 96), return_latents=True)
     model.train().eval()
     assert latents_crc(dec["latents"]) == latents_crc(enc["latents"])
+
+
+def test_weights_are_stored_in_float16_and_the_coder_tables_exactly(coded, tmp_path):
+    model, x_l, x_r, _ = coded
+    save_model(model, tmp_path / "m")
+    stored = load_file(tmp_path / "m" / "weights.safetensors")
+    dtypes = {k: t.dtype for k, t in stored.items()}
+    assert {d for k, d in dtypes.items() if not k.startswith("laplace.")} == {torch.float16}
+    assert dtypes["laplace._quantized_cdf"] == torch.int32
+    assert torch.equal(stored["laplace._quantized_cdf"], model.laplace._quantized_cdf)
+    loaded = load_model(tmp_path / "m")
+    assert next(loaded.parameters()).dtype == torch.float32
+    # Rounding the weights to float16 moves the reconstruction by far less than one grey level.
+    with torch.no_grad():
+        a, b = model.eval()(x_l, x_r, P_L, P_R)["x_hat"][0], loaded(x_l, x_r, P_L, P_R)["x_hat"][0]
+    assert (a - b).abs().max() < 0.5 / 255
+
+
+def test_the_new_blocks_have_the_reference_sizes():
+    n = 16
+    scam = SCAM(n)
+    per_direction = 2 * (3 * n * 4 * 2 * n + 4 * 2 * n) + (3 * n * n + n) + (n * n + n)  # q, k; v; out
+    assert sum(p.numel() for p in scam.parameters()) == 2 * 2 * n + 2 * per_direction + 2 * (n * n + n)
+    assert scam.rtl.heads == 4 and scam.rtl.q.out_channels == 4 * 2 * n
+    ecsic = build_model({**TINY, "variant": "ecsic"})
+    assert isinstance(ecsic.entropy_parameters.cont_y.attention, SCAM)
+    head = build_model(TINY).entropy_parameters.h_s_out_r  # the reference's hd_out_right: N -> N, 3x3
+    assert (head.in_channels, head.out_channels, head.kernel_size) == (16, 16, (3, 3))
+
+
+def test_scam_computes_both_directions_from_the_features_before_either_update():
+    torch.manual_seed(0)
+    scam, left, right = SCAM(8).eval(), torch.randn(1, 8, 2, 5), torch.randn(1, 8, 2, 5)
+    out_l, out_r = scam(left, right)
+    # Swapping the roles of the two views swaps the outputs when the two directions share weights.
+    scam.ltr.load_state_dict(scam.rtl.state_dict())
+    scam.norm_r.load_state_dict(scam.norm_l.state_dict())
+    scam.ff_r.load_state_dict(scam.ff_l.state_dict())
+    a_l, a_r = scam(left, right)
+    b_l, b_r = scam(right, left)
+    assert torch.allclose(a_l, b_r, atol=1e-6) and torch.allclose(a_r, b_l, atol=1e-6)
+    # The left view's update depends only on its own direction (right-to-left), not on the other.
+    assert torch.allclose(out_l, a_l) and not torch.allclose(out_r, a_r)

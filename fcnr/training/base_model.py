@@ -19,7 +19,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from fcnr.atomic import write_json
+from fcnr.atomic import write_json, write_text
 from fcnr.errors import FCNRError
 from render.manifest import parse_timesteps, used_timesteps
 from render.volumes import check_timesteps
@@ -43,14 +43,27 @@ def check_disjoint(chosen: dict[str, list[int]], manifests: dict[str, dict[str, 
                             f"used ones of {manifests[ds]['path']}; a base model must not see scored images")  # fmt: skip
 
 
+CURVE_ROWS = 4000  # the published training curve keeps at most this many steps (evenly spaced, the last kept)
+
+
 def publish(model_dir: str | os.PathLike, log: str | os.PathLike, folder: str | os.PathLike, provenance: dict) -> None:
-    """Copies a trained base model and its training log into ``folder`` and writes ``base.json`` last."""
+    """Copies a trained base model and its training log into ``folder`` and writes ``base.json`` last.
+
+    ``train_log.csv`` is thinned to at most ``CURVE_ROWS`` steps (``base.json`` says every how many).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name in PUBLISHED:
-        shutil.copyfile(Path(model_dir) / name, folder / name)
+        if name != "train_log.csv":
+            shutil.copyfile(Path(model_dir) / name, folder / name)
+    header, *rows = (Path(model_dir) / "train_log.csv").read_text().splitlines()
+    every = max(1, -(-len(rows) // CURVE_ROWS))
+    kept = rows[every - 1 :: every]
+    if rows and (not kept or kept[-1] != rows[-1]):
+        kept.append(rows[-1])
+    write_text(folder / "train_log.csv", "\n".join([header, *kept]) + "\n")
     shutil.copyfile(log, folder / "train.log")
-    write_json(folder / PROVENANCE, {"format": FORMAT, "version": VERSION, **provenance})
+    write_json(folder / PROVENANCE, {"format": FORMAT, "version": VERSION, "curve_every": every, **provenance})
 
 
 def read_provenance(model_dir: str | os.PathLike) -> dict | None:

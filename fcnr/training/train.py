@@ -235,6 +235,9 @@ class Trainer:
                 log.flush()
                 bar.set_postfix(loss=f"{values['loss']:.4g}", bpp=f"{values['bpp']:.4f}", psnr=f"{values['psnr']:.2f}")
                 bar.update()
+                if not self.progress and (step + 1) % s.checkpoint_every == 0:  # a line per checkpoint instead
+                    print(f"step {step + 1}/{self.total_steps}: loss {values['loss']:.4g}, bpp {values['bpp']:.4f}, "
+                          f"psnr {values['psnr']:.2f}, lr {lr:.3g}, {self.seconds:.0f} s", flush=True)  # fmt: skip
                 if (step + 1) % s.checkpoint_every == 0 and step + 1 < self.total_steps:
                     self.save_checkpoint(step + 1)
         if start < self.total_steps or not list(self.checkpoint_dir().glob("step*.json")):

@@ -143,7 +143,7 @@ rule base_train:
         runtime=72 * 60,
     shell:
         "OMP_NUM_THREADS={threads} fcnr train {params.roots} --views {input.views} --split {input.splits} "
-        "--out {params.model} {params.args} > {log} 2>&1 && rm -rf {params.model}/checkpoints"
+        "--out {params.model} {params.args} --no-progress > {log} 2>&1 && rm -rf {params.model}/checkpoints"
 
 
 rule base_publish:
