@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         raise FCNRError(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); pick another --port") from exc
     print(f"fcnr view: {run_folder.root} ({', '.join(run_folder.modes)}; {len(run_folder.timesteps)} timesteps, "
           f"{len(run_folder.views)} views) at {server.url}  (Ctrl-C stops)", flush=True)  # fmt: skip
+    for problem in source.load_models():
+        print(f"fcnr view: warning: {problem}", flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"fcnr view: listening on {args.host}: anyone who can reach this machine can browse the run", flush=True)
     try:

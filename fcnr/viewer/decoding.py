@@ -113,6 +113,17 @@ class ImageSource:
             self._store(key, png)
         return Served(png, time.perf_counter() - start, cached)
 
+    def load_models(self) -> list[str]:
+        """Loads every mode's model now, so that a first request times decoding alone; returns the errors."""
+        errors = []
+        with self._decode_lock:
+            for mode in self.run.modes:
+                try:
+                    self._model(mode)
+                except FCNRError as exc:
+                    errors.append(str(exc))
+        return errors
+
     def prefetch_around(self, mode: str, t: int, view: int) -> None:
         """Replaces the pending prefetches with the neighbours of (mode, t, view)."""
         steps = self.run.timesteps
