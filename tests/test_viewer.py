@@ -157,7 +157,7 @@ def test_ground_truth_and_error_map(server, tiny_run):
 def test_image_responses_carry_metrics_and_timing(server, tiny_run):
     from fcnr.evaluation.evaluate import read_metrics_csv
 
-    status, headers, _ = server.get("/api/image?mode=ir&t=3&view=2")
+    _, headers, _ = server.get("/api/image?mode=ir&t=3&view=2")
     row = next(r for r in read_metrics_csv(tiny_run / "ir" / "metrics.csv") if (r["t"], r["view"]) == (3, 2))
     assert float(headers["X-FCNR-PSNR"]) == row["psnr"] and float(headers["X-FCNR-BPP"]) == row["bpp"]
     assert headers["Server-Timing"].startswith("decode;dur=")

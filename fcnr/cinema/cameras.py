@@ -16,6 +16,8 @@ volume's x, y, z; this project's views are that vector's polar angle from +z and
   linspace(-90, 90), stored truncated to integer degrees; view normal
   (cos t cos(p - 90), sin t, cos t sin(p - 90)) = (cos t sin p, sin t, -cos t cos p), +y up.
   Phi -180 and 180 are the same view; at theta = +-90 every phi looks along the same axis.
+  The images are rendered at the exact linspace angles: 179 stands for 180 and 29 for 30
+  (``visit_rendered`` recovers them).
 """
 
 from __future__ import annotations
@@ -82,3 +84,19 @@ def fcnr_angles(theta: float, phi: float) -> tuple[float, float]:
     azimuth = (math.degrees(phi) + 180.0) % 360.0 - 180.0
     elevation = 90.0 - math.degrees(theta)
     return round(azimuth, 6) + 0.0, round(elevation, 6) + 0.0  # + 0.0: no "-0.0"
+
+
+def visit_rendered(values: Sequence[float], low: float, high: float) -> list[float]:
+    """Returns VisIt's stored angles as rendered: linspace(low, high, n) when the n distinct values
+    are that linspace truncated to integer degrees (as visitcinema.py writes them), else unchanged."""
+    distinct = sorted(set(values))
+    n = len(distinct)
+    if n < 2:
+        return list(values)
+    grid = [low + (high - low) * k / (n - 1) for k in range(n)]
+    # Truncation moves a value towards zero by less than a degree (a whole one when float error
+    # puts 180 just below 180: VisIt's 179).
+    if any(v != math.trunc(v) or abs(g - v) > 1.0 + 1e-9 or abs(v) > abs(g) + 1e-9 for g, v in zip(grid, distinct)):
+        return list(values)
+    exact = dict(zip(distinct, grid))
+    return [exact[v] for v in values]

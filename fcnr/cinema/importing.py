@@ -3,7 +3,8 @@
 - **Time**: the ``time`` column (or ``timestep``, as ParaView 5.5-5.8 wrote it); timestep k is
   the k-th distinct value in increasing order, whatever the values are.
 - **Cameras**: ``phi`` and ``theta`` in the convention given, stated in ``fcnr-cinema.json``,
-  or detected (``fcnr.cinema.cameras.detect``), mapped to directions in the data's axes.
+  or detected (``fcnr.cinema.cameras.detect``), mapped to directions in the data's axes
+  (VisIt's integer degrees read as the exact angles it rendered).
 - **Views**: the distinct directions (within 1e-9 in cosine), sorted by theta then phi and
   numbered as ``fcnr views`` numbers its own, so pairs come from the same sort-then-pair rule.
   A row whose direction repeats an earlier row's at the same time is dropped: VisIt's phi 180
@@ -84,6 +85,8 @@ def plan_import(
     phi_all, theta_all = table.numbers("phi"), table.numbers("theta")
     phi, theta = [phi_all[i] for i in rows], [theta_all[i] for i in rows]
     convention, why = _convention(table, convention, phi, theta)
+    if convention == "visit":
+        phi, theta = cameras.visit_rendered(phi, -180.0, 180.0), cameras.visit_rendered(theta, -90.0, 90.0)
     for name, values in (("phi", phi), ("theta", theta)):
         bad = cameras.out_of_range(convention, name, values)
         if bad is not None:
@@ -259,9 +262,8 @@ def check_images(plan: Plan, timesteps: Iterable[int] | None = None) -> tuple[in
     """Returns the (width, height) every image of ``timesteps`` (default all) has; FCNRError otherwise."""
     wanted = None if timesteps is None else set(timesteps)
     size, first = None, None
-    for (t, _), (row, path) in sorted(plan.files.items()):
-        if wanted is not None and t not in wanted:
-            continue
+    chosen = [(row, path) for (t, _), (row, path) in plan.files.items() if wanted is None or t in wanted]
+    for row, path in sorted(chosen):  # in data.csv's order, so "first" is the first row that counts
         where = plan.table.where(row, plan.column)
         try:
             with Image.open(path) as im:

@@ -56,7 +56,7 @@ class Handler(BaseHTTPRequestHandler):
     server: ViewerServer
     protocol_version = "HTTP/1.1"
 
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server dispatches to)
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         try:
             if url.path in PAGES:
@@ -80,7 +80,7 @@ class Handler(BaseHTTPRequestHandler):
             message = f"{type(exc).__name__}: {exc}"
             self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": message, "parameter": None, "status": 500})
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._json(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "only GET is served", "parameter": None, "status": 405})
 
     def _image(self, query: str) -> None:
@@ -106,6 +106,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
+    def log_message(self, format: str, *args: Any) -> None:
         if not self.server.quiet:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
