@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     parser.add_argument("--cache-mb", type=float, default=256.0,
                         help="size of the server's cache of decoded PNGs in MiB (default 256)")  # fmt: skip
+    parser.add_argument("--no-prefetch", action="store_true",
+                        help="decode only what is asked for (no prefetching of neighbouring views and timesteps)")  # fmt: skip
     parser.add_argument("--quiet", action="store_true", help="do not log every request")
     add_device_argument(parser, "decode on")
 
@@ -30,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from fcnr.viewer.server import ViewerServer
 
     run_folder = open_run(args.run_dir)
-    source = ImageSource(run_folder, resolve_device(args.device), args.cache_mb)
+    source = ImageSource(run_folder, resolve_device(args.device), args.cache_mb, prefetch=not args.no_prefetch)
     try:
         server = ViewerServer(run_folder, source, args.host, args.port, quiet=args.quiet)
     except OSError as exc:
