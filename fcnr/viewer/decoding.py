@@ -13,16 +13,16 @@ t+1) while no request is waiting, and each new request replaces the pending pref
 from __future__ import annotations
 
 import collections
+import contextlib
 import io
 import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
 from cachetools import LRUCache
-from PIL import Image
 
 from fcnr.errors import FCNRError
+from fcnr.images import read_image
 from fcnr.viewer.run import Run
 from render.rendering import png_bytes
 
@@ -107,8 +107,8 @@ class ImageSource:
         png = self._cached(key)
         cached = png is not None
         if png is None:
-            truth = _pixels(self.truth(mode, t, view).png)
-            decoded = _pixels(self.decoded(mode, t, view).png)
+            truth = read_image(io.BytesIO(self.truth(mode, t, view).png))
+            decoded = read_image(io.BytesIO(self.decoded(mode, t, view).png))
             png = png_bytes(error_map(truth, decoded)[0])
             self._store(key, png)
         return Served(png, time.perf_counter() - start, cached)
@@ -206,15 +206,7 @@ class ImageSource:
                 if self._closed:
                     return
                 mode, t, view = self._pending.popleft()
-            try:
+            with contextlib.suppress(Exception):  # a prefetch has no one to tell; a request for the image does
                 key = self._key(mode, t, view)
                 if self._cached(key) is None:
                     self._decode(mode, t, view, key)
-            except FCNRError:
-                pass  # a request for this image reports the error; a prefetch has no one to tell
-
-
-def _pixels(png: bytes) -> np.ndarray:
-    """Returns PNG bytes as a uint8 HxWx3 array."""
-    with Image.open(io.BytesIO(png)) as im:
-        return np.array(im.convert("RGB"))
