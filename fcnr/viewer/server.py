@@ -55,6 +55,9 @@ class Handler(BaseHTTPRequestHandler):
 
     server: ViewerServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm and delayed ACKs each
+    # keep-alive response would wait about 40 ms.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
