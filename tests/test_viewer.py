@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -105,23 +104,12 @@ def test_a_decode_caches_both_images_of_the_pair(tiny_run):
         srv.close()
 
 
-def wait_for_prefetch(source: ImageSource, timeout: float = 30.0) -> None:
-    """Waits until the cache stops growing (the prefetch thread is idle)."""
-    size, deadline = -1, time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        if source.cache_bytes == size:
-            return
-        size = source.cache_bytes
-    pytest.fail("the prefetch thread did not settle")
-
-
 def test_neighbouring_views_and_timesteps_are_prefetched(tiny_run):
     srv = Server(tiny_run)
     try:
         run = open_run(tiny_run)
         assert srv.image("ir", 4, 6)[1] == "miss"
-        wait_for_prefetch(srv.source)
+        assert srv.source.wait_prefetched(timeout=60)
         for view in run.neighbours(6, 6):
             assert srv.image("ir", 4, view)[1] == "hit", view
         assert srv.image("ir", 3, 6)[1] == "hit" and srv.image("ir", 5, 6)[1] == "hit"

@@ -63,6 +63,7 @@ class ImageSource:
         self._shards: dict[tuple[str, int], tuple[tuple[int, int], object]] = {}
         self._pending: collections.deque[tuple[str, int, int]] = collections.deque()
         self._waiting = 0  # requests waiting to decode; the prefetcher gives way to them
+        self._prefetching = False
         self._wake = threading.Condition()
         self._closed = False
         self._prefetcher = threading.Thread(target=self._prefetch_loop, name="prefetch", daemon=True)
@@ -135,6 +136,11 @@ class ImageSource:
             self._pending.extend(wanted)
             self._wake.notify_all()
 
+    def wait_prefetched(self, timeout: float) -> bool:
+        """Returns True once no prefetch is pending or running, False if that takes over ``timeout`` seconds."""
+        with self._wake:
+            return self._wake.wait_for(lambda: not (self._pending or self._prefetching), timeout)
+
     def close(self) -> None:
         """Stops the prefetch thread."""
         with self._wake:
@@ -206,7 +212,11 @@ class ImageSource:
                 if self._closed:
                     return
                 mode, t, view = self._pending.popleft()
+                self._prefetching = True
             with contextlib.suppress(Exception):  # a prefetch has no one to tell; a request for the image does
                 key = self._key(mode, t, view)
                 if self._cached(key) is None:
                     self._decode(mode, t, view, key)
+            with self._wake:
+                self._prefetching = False
+                self._wake.notify_all()
