@@ -32,7 +32,7 @@ from fcnr.cinema import cameras, sidecar
 from fcnr.cinema.database import Table, read_table
 from fcnr.errors import FCNRError
 from fcnr.images import image_path, read_image, timestep_dir, write_image
-from render.views import SNAP, VIEW_DTYPE, sort_order, spherical
+from render.views import SNAP, sorted_views
 
 TIME_COLUMNS = ("time", "timestep")
 CAMERA_COLUMNS = ("phi", "theta")
@@ -235,14 +235,8 @@ def _check_complete(table, rows, times, ids, cameras_count, distinct, phi, theta
 
 
 def _views(unique: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
-    """Returns the distinct directions as sorted VIEW_DTYPE views, and {camera id: view index}."""
-    unique = np.where(np.abs(unique) < SNAP, 0.0, unique)  # trigonometry's 1e-17s, as icosphere_points does
-    theta, phi = spherical(unique)
-    order = sort_order(theta, phi)
-    views = np.zeros(len(unique), dtype=VIEW_DTYPE)
-    views["index"] = np.arange(len(unique))
-    views["theta"], views["phi"] = theta[order], phi[order]
-    views["x"], views["y"], views["z"] = unique[order].T
+    """Returns the distinct directions as sorted views (as ``fcnr views`` sorts its own), and {camera id: view index}."""
+    views, order = sorted_views(np.where(np.abs(unique) < SNAP, 0.0, unique))  # 1e-17s from trigonometry are 0
     return views, {int(c): k for k, c in enumerate(order)}
 
 
