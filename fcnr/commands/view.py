@@ -31,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from fcnr.viewer.run import open_run
     from fcnr.viewer.server import ViewerServer
 
+    if not 0 <= args.port <= 65535:
+        raise FCNRError(f"--port {args.port}: a port is 0..65535 (0 picks a free one)")
     run_folder = open_run(args.run_dir)
     source = ImageSource(run_folder, resolve_device(args.device), args.cache_mb, prefetch=not args.no_prefetch)
     try:
