@@ -29,7 +29,8 @@ from fcnr.codec.model_io import load_model, model_id
 from fcnr.codec.shard import read_shard, write_shard
 from fcnr.evaluation.metrics import psnr
 from fcnr.images import image_path, read_image
-from fcnr.training.data import PairDataset, read_split, training_pairs
+from fcnr.training.data import PairDataset, training_pairs
+from fcnr.training.split import read_split
 from fcnr.training.split import split_rows
 from fcnr.training.train import Trainer, TrainSettings
 from render.views import read_views
@@ -72,7 +73,7 @@ def train(work: Path, a: argparse.Namespace) -> Path:
         steps += CHUNK
         settings = TrainSettings(lmbda=a.lmbda, lr=a.lr, epochs=10_000, checkpoint_every=CHUNK, max_steps=steps,
                                  device=a.device)  # fmt: skip
-        summary = Trainer(dataset, config, settings, model_dir, progress=False).run()
+        summary = Trainer([dataset], config, settings, model_dir, progress=False).run()
     print(f"trained {a.variant} N={a.N} M={a.M} on {len(pairs)} pairs: {summary['steps']} steps "
           f"in {summary['seconds']:.0f} s ({summary['seconds'] / summary['steps']:.3f} s/step)")  # fmt: skip
     return model_dir

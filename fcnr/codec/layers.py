@@ -115,18 +115,19 @@ class SCAM(nn.Module):
     """Stereo cross-attention module (ECSIC, Woedlinger et al.): returns both views enriched.
 
     Attention runs along each image row (the epipolar line of a rectified stereo pair): every
-    position of one view attends over the same row of the other; queries, keys and values are
-    1-D convolutions along the row, followed by a residual feed-forward layer.
+    position of one view attends over the same row of the other. ECSIC's size: ``heads`` (4)
+    heads whose queries and keys are ``2 * channels`` wide each, values ``channels`` wide in all,
+    all three 1-D convolutions along the row (kernel 3). Both directions are computed from the
+    features before either is updated; a residual feed-forward layer follows.
     """
 
-    def __init__(self, channels: int, heads: int = 2):
+    def __init__(self, channels: int, heads: int = 4):
         super().__init__()
         if channels % heads:
             raise ValueError(f"SCAM: channels {channels} must be divisible by heads {heads}")
-        self.heads = heads
         self.norm_l, self.norm_r = nn.LayerNorm(channels), nn.LayerNorm(channels)
-        self.rtl = _RowAttention(channels, heads)
-        self.ltr = _RowAttention(channels, heads)
+        self.rtl = _RowAttention(channels, heads, 2 * channels)
+        self.ltr = _RowAttention(channels, heads, 2 * channels)
         self.ff_l, self.ff_r = nn.Linear(channels, channels), nn.Linear(channels, channels)
 
     def forward(self, left: torch.Tensor, right: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,8 +135,7 @@ class SCAM(nn.Module):
         rows_l = left.permute(0, 2, 3, 1).reshape(b * h, w, c)
         rows_r = right.permute(0, 2, 3, 1).reshape(b * h, w, c)
         nl, nr = self.norm_l(rows_l), self.norm_r(rows_r)
-        rows_l = rows_l + self.rtl(nl, nr, rows_r)
-        rows_r = rows_r + self.ltr(nr, nl, rows_l)
+        rows_l, rows_r = rows_l + self.rtl(nl, nr, rows_r), rows_r + self.ltr(nr, nl, rows_l)
         rows_l = rows_l + self.ff_l(rows_l)
         rows_r = rows_r + self.ff_r(rows_r)
         return (
@@ -145,13 +145,16 @@ class SCAM(nn.Module):
 
 
 class _RowAttention(nn.Module):
-    """Returns multi-head attention of query rows over key/value rows (convolutional projections)."""
+    """Returns multi-head attention of query rows over key/value rows (convolutional projections).
 
-    def __init__(self, channels: int, heads: int):
+    Queries and keys get ``qk_width`` channels per head; values ``channels / heads`` per head.
+    """
+
+    def __init__(self, channels: int, heads: int, qk_width: int):
         super().__init__()
-        self.heads = heads
-        self.q = nn.Conv1d(channels, channels, 3, 1, 1)
-        self.k = nn.Conv1d(channels, channels, 3, 1, 1)
+        self.heads, self.qk_width = heads, qk_width
+        self.q = nn.Conv1d(channels, heads * qk_width, 3, 1, 1)
+        self.k = nn.Conv1d(channels, heads * qk_width, 3, 1, 1)
         self.v = nn.Conv1d(channels, channels, 3, 1, 1)
         self.out = nn.Linear(channels, channels)
 
@@ -159,18 +162,21 @@ class _RowAttention(nn.Module):
         n, w, c = query.shape
 
         def heads(x: torch.Tensor, proj: nn.Conv1d) -> torch.Tensor:
-            return proj(x.transpose(1, 2)).reshape(n, self.heads, c // self.heads, w).transpose(2, 3)
+            return proj(x.transpose(1, 2)).reshape(n, self.heads, -1, w).transpose(2, 3)
 
         attended = F.scaled_dot_product_attention(heads(query, self.q), heads(key, self.k), heads(value, self.v))
         return self.out(attended.transpose(1, 2).reshape(n, w, c))
 
 
+SCAM_HEADS = 4  # ECSIC's attention heads; ``heads`` of the config sizes FCNR's JCTM (the paper's 2)
+
+
 def stereo_attention(kind: str, channels: int, heads: int) -> nn.Module:
-    """Returns the inter-view block of a variant: ``"jctm"`` (FCNR) or ``"scam"`` (ECSIC)."""
+    """Returns the inter-view block of a variant: ``"jctm"`` (FCNR, ``heads`` heads) or ``"scam"`` (ECSIC's 4)."""
     if kind == "jctm":
         return JCTM(channels, heads)
     if kind == "scam":
-        return SCAM(channels, heads)
+        return SCAM(channels, SCAM_HEADS)
     raise ValueError(f"unknown attention kind {kind!r}; use 'jctm' or 'scam'")
 
 

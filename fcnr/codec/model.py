@@ -51,7 +51,7 @@ DEFAULTS = {"variant": "fcnr", "N": 192, "M": 48, "heads": 2, "pe_L": 8, "pe_b":
 LATENTS = ("z_l", "z_r", "y_l", "y_r")
 
 
-def build_model(config: dict) -> "FCNRModel":
+def build_model(config: dict) -> FCNRModel:
     """Returns an FCNR model (in training mode) for ``config`` (defaults: ``DEFAULTS``)."""
     return FCNRModel(config)
 
@@ -82,7 +82,10 @@ class EntropyParameters(nn.Module):
             Stereo(lambda: deconv(N, N)),
             Stereo(lambda: prelu(N)),
         )
+        # One output head per view: y_l's (mu, b), and for y_r an N -> N convolution whose
+        # features cont_y combines with y_l_hat (the reference's hd_out_left / hd_out_right).
         self.h_s_out_l = conv(N, 2 * M)
+        self.h_s_out_r = conv(N, N)
         self.cont_y = ContextY(N, M, attention, heads)
 
     def z_left(self, p_l: torch.Tensor):
@@ -96,7 +99,7 @@ class EntropyParameters(nn.Module):
     def y_left(self, z_l_hat: torch.Tensor, z_r_hat: torch.Tensor):
         """Returns ((mu, b) of y_l, h_D's features phi_r^y for y_r) (Eq. 10)."""
         phi_l, phi_r = self.h_s(z_l_hat, z_r_hat)
-        return self.h_s_out_l(phi_l).chunk(2, dim=1), phi_r
+        return self.h_s_out_l(phi_l).chunk(2, dim=1), self.h_s_out_r(phi_r)
 
     def y_right(self, y_l_hat: torch.Tensor, phi_r: torch.Tensor):
         """Returns (mu, b) of y_r = cont_y(y_l_hat, phi_r^y) (Eq. 11)."""

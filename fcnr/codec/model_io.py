@@ -1,8 +1,11 @@
 """A trained model on disk: ``MODEL/config.json`` + ``MODEL/weights.safetensors`` (never pickle).
 
-The weights include the coder's CDF tables (built by ``model.update``), so a decoder uses exactly
-the tables the encoder used, whatever its libm. ``model_id`` names the pair of files; shards
-store it to refuse decoding with another model.
+The network weights are stored in float16 (``STORED_DTYPE``: half the bytes a decoder ships, for a
+quality change measured below 0.01 dB, ``bench/rd_budget.py``) and computed with in float32 after
+loading; the coder's CDF tables (built by ``model.update``) are stored as they are, int32, so a
+decoder uses exactly the tables the encoder used, whatever its libm. Encoder and decoder both load
+the same file, so both compute with the same rounded weights. ``model_id`` names the pair of
+files; shards store it to refuse decoding with another model.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from fcnr.codec.model import FCNRModel, build_model
 from fcnr.errors import FCNRError
 
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
+STORED_DTYPE = torch.float16
+CODER_TABLES = "laplace."  # the entropy coder's buffers: kept exactly as built
 
 
 def state_tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -29,11 +34,17 @@ def state_tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {name: t.detach().cpu().contiguous() for name, t in module.state_dict().items()}
 
 
+def stored_tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Returns the module's state as saved: network tensors in ``STORED_DTYPE``, coder tables as they are."""
+    return {name: t.to(STORED_DTYPE) if t.is_floating_point() and not name.startswith(CODER_TABLES) else t
+            for name, t in state_tensors(module).items()}  # fmt: skip
+
+
 def save_model(model: FCNRModel, model_dir: str | os.PathLike) -> None:
-    """Writes ``model`` (after building its CDF tables) to ``model_dir``."""
+    """Writes ``model`` (after building its CDF tables) to ``model_dir``, its weights rounded to ``STORED_DTYPE``."""
     model_dir = Path(model_dir)
     model.update(force=True)
-    write_bytes(model_dir / WEIGHTS, save_safetensors(state_tensors(model)))
+    write_bytes(model_dir / WEIGHTS, save_safetensors(stored_tensors(model)))
     write_json(model_dir / CONFIG, model.config)
 
 

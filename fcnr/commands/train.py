@@ -13,16 +13,20 @@ SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml
 MODEL_KEYS = ("variant", "N", "M", "heads", "pe_L", "pe_b")
 # option dest -> config key
 OPTIONS = {"variant": "variant", "N": "N", "M": "M", "heads": "heads", "lmbda": "lambda", "lr": "lr",
-           "epochs": "epochs", "batch_size": "batch_size", "crop": "crop",
-           "checkpoint_every": "checkpoint_every", "seed": "seed"}  # fmt: skip
+           "lr_schedule": "lr_schedule", "warmup": "warmup", "epochs": "epochs", "batch_size": "batch_size",
+           "crop": "crop", "checkpoint_every": "checkpoint_every", "seed": "seed", "precision": "precision",
+           "init": "init"}  # fmt: skip
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the training options to ``parser`` (defaults come from the config schema)."""
-    parser.add_argument("images_root", help="folder with t{t:04d}/v{view:04d}.png")
-    parser.add_argument("--views", required=True, help="views CSV (index,theta,phi,x,y,z)")
-    parser.add_argument("--split", required=True,
-                        help="split CSV (t,view,split); pairs with both images 'train' are used")
+    parser.add_argument("images_roots", nargs="+", metavar="IMAGES_ROOT",
+                        help="folder(s) with t{t:04d}/v{view:04d}.png; several train one model on all of them")
+    parser.add_argument("--views", required=True, nargs="+",
+                        help="views CSV (index,theta,phi,x,y,z): one for all images roots or one per root")
+    parser.add_argument("--split", required=True, nargs="+",
+                        help="split CSV (t,view,split), one for all roots or one per root; pairs with both "
+                             "images 'train' are used")  # fmt: skip
     parser.add_argument("--out", required=True, help="model directory to write (and resume from)")
     parser.add_argument("--config", help="YAML with model and training settings (fcnr/schemas/model.schema.yaml)")
     parser.add_argument("--variant", choices=["fcnr", "ecsic", "jct-only", "pe-only"])
@@ -31,12 +35,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--heads", type=int, help="attention heads (default 2)")
     parser.add_argument("--lambda", dest="lmbda", type=float, help="rate-distortion weight (default 1000)")
     parser.add_argument("--lr", type=float, help="Adam learning rate (default 1e-4)")
+    parser.add_argument("--lr-schedule", choices=["cosine", "constant"],
+                        help="cosine: warmup, then down to 1/20 of --lr (default); constant: the paper's")
+    parser.add_argument("--warmup", type=float, help="warmup as a fraction of the run's steps (default 0.05)")
     parser.add_argument("--epochs", type=int, help="epochs (default 1)")
     parser.add_argument("--batch-size", type=int, help="pairs per step (default 1)")
     parser.add_argument("--crop", type=int, help="random crop size, same window for both images (default: none)")
     parser.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (default 500)")
     parser.add_argument("--max-steps", type=int, help="stop after this many steps in total")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
+    parser.add_argument("--init", metavar="MODEL_DIR",
+                        help="warm start: take every compatible tensor of this trained model (fcnr.training.warm_start)")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], help="fp32 (default) or bf16 autocast on CUDA")
     add_device_argument(parser, "train on")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -56,22 +66,22 @@ def settings_from(args: argparse.Namespace) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     """Trains (or resumes) the model; prints where it went and how long it took; returns 0."""
-
-    from fcnr.training.data import PairDataset, training_pairs
+    from fcnr.training.data import source_datasets
     from fcnr.training.train import Trainer, TrainSettings
 
     config = settings_from(args)
     if args.max_steps is not None and args.max_steps < 1:
         raise FCNRError(f"--max-steps must be at least 1, got {args.max_steps}")
-    pairs, t_range = training_pairs(args.views, args.split)
+    sources = source_datasets(args.images_roots, args.views, args.split)
     settings = TrainSettings(
-        lmbda=config["lambda"], lr=config["lr"], epochs=config["epochs"], batch_size=config["batch_size"],
-        crop=config["crop"], checkpoint_every=config["checkpoint_every"], max_steps=args.max_steps,
-        seed=config["seed"], device=str(resolve_device(args.device)),
-    )
-    trainer = Trainer(PairDataset(args.images_root, pairs, t_range), {k: config[k] for k in MODEL_KEYS},
-                      settings, args.out, progress=not args.no_progress)  # fmt: skip
+        lmbda=config["lambda"], lr=config["lr"], lr_schedule=config["lr_schedule"], warmup=config["warmup"],
+        epochs=config["epochs"], batch_size=config["batch_size"], crop=config["crop"],
+        checkpoint_every=config["checkpoint_every"], max_steps=args.max_steps, seed=config["seed"],
+        device=str(resolve_device(args.device)), precision=config["precision"], init=config["init"],
+    )  # fmt: skip
+    trainer = Trainer(sources, {k: config[k] for k in MODEL_KEYS}, settings, args.out, progress=not args.no_progress)
     summary = trainer.run()
-    print(f"trained {config['variant']} on {len(pairs)} pairs for {summary['steps']} steps "
+    start = f" from {summary['init']['path']}" if summary["init"] else ""
+    print(f"trained {config['variant']}{start} on {len(trainer.dataset)} pairs for {summary['steps']} steps "
           f"({summary['seconds']:.1f} s) into {args.out}")  # fmt: skip
     return 0

@@ -17,9 +17,9 @@ import numpy as np
 from PIL import Image
 
 matplotlib.use("Agg")  # headless: figures render to PNG bytes, never to a window
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import matplotlib.pyplot as plt
 
-__all__ = ["Raw", "esc", "fmt", "table", "note", "figure", "image", "png_data_uri", "plt"]
+__all__ = ["Raw", "esc", "figure", "fmt", "image", "note", "plt", "png_data_uri", "table"]
 
 
 class Raw(str):

@@ -80,3 +80,26 @@ def random_crop(images: list[torch.Tensor], size: int, generator: torch.Generato
     left = int(torch.randint(0, w - size + 1, (1,), generator=generator))
     return [x[..., top : top + size, left : left + size] for x in images]
 
+
+def source_datasets(images_roots, views_paths, split_paths) -> list[PairDataset]:
+    """Returns one PairDataset per images root, with its own views and split (one given for all is shared).
+
+    Each source normalises t by its own split's timesteps, so sources of different datasets mix.
+    """
+    roots = list(images_roots)
+    views_paths = _per_source(views_paths, len(roots), "--views")
+    split_paths = _per_source(split_paths, len(roots), "--split")
+    datasets = []
+    for root, views, split in zip(roots, views_paths, split_paths):
+        pairs, t_range = training_pairs(views, split)
+        datasets.append(PairDataset(root, pairs, t_range))
+    return datasets
+
+
+def _per_source(paths, count: int, option: str) -> list:
+    paths = list(paths)
+    if len(paths) == 1:
+        return paths * count
+    if len(paths) != count:
+        raise FCNRError(f"{option}: give one file for all {count} images roots or one per root, not {len(paths)}")
+    return paths

@@ -6,8 +6,14 @@ run killed and resumed from its last checkpoint continues exactly as if it had n
 
 Files in MODEL_DIR: ``checkpoints/step{N:08d}.safetensors`` (model, Adam moments and RNG state as
 tensors) + ``.json`` (step, seconds, settings, Adam's scalar state), ``train_log.csv``
-(step,epoch,loss,bpp,psnr,seconds), and at the end ``config.json``, ``weights.safetensors`` and
-``train_summary.json``.
+(step,epoch,loss,bpp,psnr,lr,seconds), and at the end ``config.json``, ``weights.safetensors`` and
+``train_summary.json`` (steps, seconds, the training sources and the warm start, if any).
+
+Optimisation follows the reference code (mikelovesolivia/FCNR ``train.py``): Adam (0.9, 0.999),
+gradient norm clipped at 2.5, fp32 (bf16 autocast on CUDA only when asked for), plus a learning-rate
+schedule (``fcnr.training.schedule``) so a run of a fixed budget converges. The reference's
+``lmda = 0.01`` weighs the MSE on 0-255 averaged over the two views against the bits per pixel:
+0.01 * (MSE_l + MSE_r) / 2 * 255^2 = lambda * (MSE_l + MSE_r) gives lambda = 0.01 * 255^2 / 2 = 325.
 """
 
 from __future__ import annotations
@@ -29,10 +35,13 @@ from fcnr.codec.model import FCNRModel, build_model
 from fcnr.codec.model_io import load_state, save_model, state_tensors
 from fcnr.errors import FCNRError
 from fcnr.training.data import PairDataset, random_crop
+from fcnr.training.schedule import learning_rate
+from fcnr.training.warm_start import warm_start
 
-LOG_COLUMNS = ("step", "epoch", "loss", "bpp", "psnr", "seconds")
+LOG_COLUMNS = ("step", "epoch", "loss", "bpp", "psnr", "lr", "seconds")
 KEEP_CHECKPOINTS = 2
-CLIP_NORM = 1.0  # CompressAI's default gradient clipping; guards the attention blocks early on
+CLIP_NORM = 2.5  # the reference code's gradient clipping
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclasses.dataclass
@@ -41,6 +50,8 @@ class TrainSettings:
 
     lmbda: float = 1000.0
     lr: float = 1e-4
+    lr_schedule: str = "cosine"
+    warmup: float = 0.05  # fraction of the run's steps
     epochs: int = 1
     batch_size: int = 1
     crop: int | None = None
@@ -48,9 +59,11 @@ class TrainSettings:
     max_steps: int | None = None
     seed: int = 0
     device: str = "cpu"
+    precision: str = "fp32"  # bf16: autocast on CUDA (the CPU always trains in fp32)
+    init: str | None = None  # warm start from this model directory
 
 
-TRAJECTORY = ("lmbda", "lr", "batch_size", "crop", "seed")
+TRAJECTORY = ("lmbda", "lr", "lr_schedule", "warmup", "batch_size", "crop", "seed", "precision")
 
 
 def rd_loss(out: dict, x_l: torch.Tensor, x_r: torch.Tensor, lmbda: float) -> dict[str, torch.Tensor]:
@@ -71,12 +84,17 @@ def rd_loss(out: dict, x_l: torch.Tensor, x_r: torch.Tensor, lmbda: float) -> di
 class Trainer:
     """Trains one model into ``out_dir``; ``run()`` resumes from the newest checkpoint there."""
 
-    def __init__(self, dataset: PairDataset, model_config: dict, settings: TrainSettings, out_dir, progress=True):
-        self.dataset, self.settings, self.progress = dataset, settings, progress
+    def __init__(self, sources: list[PairDataset], model_config: dict, settings: TrainSettings, out_dir,
+                 progress=True):  # fmt: skip
+        if settings.precision not in PRECISIONS:
+            raise FCNRError(f"precision {settings.precision!r}: use one of {', '.join(PRECISIONS)}")
+        self.sources, self.settings, self.progress = sources, settings, progress
+        self.dataset = torch.utils.data.ConcatDataset(sources)
         self.out_dir = Path(out_dir)
         self.device = torch.device(settings.device)
-        self.model_config = {**model_config, "t_range": list(dataset.t_range)}
-        self.steps_per_epoch = math.ceil(len(dataset) / settings.batch_size)
+        # Each source normalises t by its own range; the model keeps the first's (one source: its own).
+        self.model_config = {**model_config, "t_range": list(sources[0].t_range)}
+        self.steps_per_epoch = math.ceil(len(self.dataset) / settings.batch_size)
         total = settings.epochs * self.steps_per_epoch
         self.total_steps = total if settings.max_steps is None else min(total, settings.max_steps)
         torch.manual_seed(settings.seed)
@@ -84,8 +102,18 @@ class Trainer:
             self.model: FCNRModel = build_model(self.model_config).to(self.device)
         except ValueError as exc:
             raise FCNRError(f"model config: {exc}") from exc
+        self.init = warm_start(self.model, settings.init) if settings.init else None
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr, betas=(0.9, 0.999))
         self.seconds = 0.0
+
+    def trajectory(self) -> dict:
+        """Returns what must match for a checkpoint to be resumed: the settings and the warm start's model."""
+        return {**{k: getattr(self.settings, k) for k in TRAJECTORY}, "init": self.init and self.init["model_id"]}
+
+    def lr_at(self, step: int) -> float:
+        """Returns the learning rate of (0-based) ``step``."""
+        s = self.settings
+        return learning_rate(step, self.total_steps, s.lr, s.lr_schedule, round(s.warmup * self.total_steps))
 
     # ---- data ------------------------------------------------------------------------------
     def batch(self, step: int) -> list[torch.Tensor]:
@@ -123,7 +151,7 @@ class Trainer:
         write_bytes(base.with_suffix(".safetensors"), save_safetensors(tensors))
         write_json(base.with_suffix(".json"), {
             "step": step, "seconds": self.seconds, "model_config": self.model_config,
-            "settings": {k: getattr(self.settings, k) for k in TRAJECTORY},
+            "settings": self.trajectory(),
             "param_groups": self.optimizer.state_dict()["param_groups"], "optim_scalars": scalars,
         })  # fmt: skip
         for old in sorted(self.checkpoint_dir().glob("step*.json"))[:-KEEP_CHECKPOINTS]:
@@ -137,8 +165,7 @@ class Trainer:
             return 0
         meta_path = found[-1]
         meta = json.loads(meta_path.read_text())
-        wanted = {k: getattr(self.settings, k) for k in TRAJECTORY}
-        if meta["model_config"] != self.model_config or meta["settings"] != wanted:
+        if meta["model_config"] != self.model_config or meta["settings"] != self.trajectory():
             raise FCNRError(f"{meta_path}: the checkpoint was made with other settings "
                             f"({meta['model_config']}, {meta['settings']}); delete {self.checkpoint_dir()} "
                             "to start over or use another --out")  # fmt: skip
@@ -181,7 +208,7 @@ class Trainer:
                             "steps asked for; raise --max-steps/--epochs or use another --out")  # fmt: skip
         if start:
             print(f"resuming {self.out_dir} from step {start} of {self.total_steps}", flush=True)
-        use_amp = self.device.type == "cuda"
+        use_amp = self.device.type == "cuda" and s.precision == "bf16"
         self.model.train()
         with self.open_log(start) as log, tqdm(total=self.total_steps, initial=start, disable=not self.progress,
                                                  desc="train", unit="step") as bar:  # fmt: skip
@@ -189,6 +216,9 @@ class Trainer:
             for step in range(start, self.total_steps):
                 tic = time.perf_counter()
                 x_l, x_r, p_l, p_r = self.batch(step)
+                lr = self.lr_at(step)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_amp):
                     out = self.model(x_l, x_r, p_l, p_r)
                 terms = rd_loss(out, x_l, x_r, s.lmbda)
@@ -201,7 +231,7 @@ class Trainer:
                 if not all(math.isfinite(v) for v in values.values()):
                     raise FCNRError(f"training diverged at step {step + 1} ({values}); lower --lr or --lambda")
                 writer.writerow([step + 1, step // self.steps_per_epoch, *(f"{values[k]:.6g}" for k in
-                                 ("loss", "bpp", "psnr")), f"{self.seconds:.3f}"])  # fmt: skip
+                                 ("loss", "bpp", "psnr")), f"{lr:.6g}", f"{self.seconds:.3f}"])  # fmt: skip
                 log.flush()
                 bar.set_postfix(loss=f"{values['loss']:.4g}", bpp=f"{values['bpp']:.4f}", psnr=f"{values['psnr']:.2f}")
                 bar.update()
@@ -211,6 +241,8 @@ class Trainer:
             self.save_checkpoint(self.total_steps)
         self.model.eval()
         save_model(self.model, self.out_dir)
-        summary = {"seconds": self.seconds, "steps": self.total_steps}
+        summary = {"seconds": self.seconds, "steps": self.total_steps, "init": self.init,
+                   "sources": [{"images": str(d.root), "pairs": len(d), "t_range": list(d.t_range)}
+                               for d in self.sources]}  # fmt: skip
         write_json(self.out_dir / "train_summary.json", summary)
         return summary

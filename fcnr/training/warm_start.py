@@ -1,0 +1,43 @@
+"""Warm starts: a new model takes every tensor of a trained one whose name and shape it shares.
+
+A model of the same variant and sizes takes all of them; a variant with other inter-view blocks
+or priors (ECSIC, JCT-only, PE-only) takes the shared convolutions and keeps its own blocks
+freshly initialised. A tensor of the same name but another shape means other sizes (N, M): that
+model is not compatible and the warm start is refused. The coder's CDF tables are never taken:
+``update`` rebuilds them for the new weights.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from fcnr.codec.model_io import CODER_TABLES, load_model, model_id
+from fcnr.errors import FCNRError
+
+
+def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
+    """Copies the compatible tensors of the model in ``source_dir`` into ``model``; returns what it did.
+
+    The result (JSON-ready) names the source, its model id, how many tensors were taken and the
+    parameters left freshly initialised.
+    """
+    source_dir = Path(source_dir)
+    source_model = load_model(source_dir)
+    source, target = source_model.state_dict(), model.state_dict()
+    clashes = [f"{k} {tuple(source[k].shape)} vs {tuple(v.shape)}" for k, v in target.items()
+               if k in source and source[k].shape != v.shape]  # fmt: skip
+    if clashes:
+        raise FCNRError(f"--init {source_dir}: not compatible with this model (other sizes?): {clashes[0]}"
+                        + (f" and {len(clashes) - 1} more" if len(clashes) > 1 else ""))  # fmt: skip
+    shared = {k: v for k, v in source.items() if k in target and not k.startswith(CODER_TABLES)}
+    if not any(k.startswith("g_s.") for k in shared):
+        raise FCNRError(f"--init {source_dir}: shares no decoder weights with this model")
+    with torch.no_grad():
+        for name, value in shared.items():
+            target[name].copy_(value)
+    fresh = sorted(k for k in target if k not in shared and not k.startswith(CODER_TABLES))
+    return {"path": str(source_dir), "model_id": model_id(source_dir), "variant": source_model.config["variant"],
+            "tensors_loaded": len(shared), "fresh": fresh}  # fmt: skip
