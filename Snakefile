@@ -16,6 +16,7 @@ configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
 
 check_config(config)
 
+include: "workflow/rules/cinema.smk"
 include: "workflow/rules/volumes.smk"
 include: "workflow/rules/render.smk"
 include: "workflow/rules/train.smk"

@@ -25,6 +25,8 @@ COMMANDS = {
     "report": "Build a dataset's self-contained HTML report.",
     "baseline": "Compress images with a classical codec and score them like FCNR.",
     "rd": "Summarise rate-distortion points of FCNR and its baselines; BD-rates.",
+    "view": "Browse a finished run in the browser, decoding images on demand.",
+    "cinema": "Export a run as a Cinema database, or import one as this pipeline's images.",
 }
 
 

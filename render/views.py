@@ -102,16 +102,21 @@ def sort_order(theta: np.ndarray, phi: np.ndarray) -> np.ndarray:
     return np.lexsort((phi_key, theta_rank))
 
 
-def icosphere_views(frequency: int) -> np.ndarray:
-    """Returns the sorted views of the frequency-``f`` icosphere as ``VIEW_DTYPE`` records."""
-    xyz = icosphere_points(frequency)
+def sorted_views(xyz: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Returns unit vectors as ``VIEW_DTYPE`` views sorted (and indexed) by theta then phi, and the
+    permutation: view k is ``xyz[order[k]]``."""
     theta, phi = spherical(xyz)
     order = sort_order(theta, phi)
     views = np.zeros(len(xyz), dtype=VIEW_DTYPE)
     views["index"] = np.arange(len(xyz))
     views["theta"], views["phi"] = theta[order], phi[order]
     views["x"], views["y"], views["z"] = xyz[order].T
-    return views
+    return views, order
+
+
+def icosphere_views(frequency: int) -> np.ndarray:
+    """Returns the sorted views of the frequency-``f`` icosphere as ``VIEW_DTYPE`` records."""
+    return sorted_views(icosphere_points(frequency))[0]
 
 
 def views_csv(views: np.ndarray) -> str:

@@ -115,13 +115,15 @@ def train_timesteps(ds):
 
 
 def n_views(ds):
-    """Returns the number of views: 10 f^2 + 2 for icosphere frequency f."""
+    """Returns the number of views: 10 f^2 + 2 for icosphere frequency f (a Cinema database's own: cinema.smk)."""
+    if is_cinema(ds):
+        return cinema_view_count(ds)
     return 10 * settings(ds)["views"]["frequency"] ** 2 + 2
 
 
 def modes(ds):
-    """Returns the rendering modes of dataset ``ds``."""
-    return settings(ds)["modes"]
+    """Returns the rendering modes of dataset ``ds`` (of a Cinema database, those it has: cinema.smk)."""
+    return cinema_modes(ds) if is_cinema(ds) else settings(ds)["modes"]
 
 
 def tstr(t):
@@ -131,7 +133,9 @@ def tstr(t):
 
 def volume_shape(ds):
     """Returns the grid the run generates: the manifest's shape, shrunk to ``volumes.max_side`` if larger."""
-    shape = manifest(ds)["shape"]
+    shape = manifest(ds).get("shape")
+    if shape is None:  # a Cinema database: images, no volumes
+        return []
     side = settings(ds)["volumes"]["max_side"]
     if side is None or max(shape) <= side:
         return list(shape)

@@ -22,6 +22,8 @@ rule render:
         views="results/{ds}/views.csv",
     output:
         directory("results/{ds}/{mode}/images/t{t}"),
+    wildcard_constraints:
+        ds=RENDERED_DS,  # a Cinema dataset's images come from cinema.smk
     params:
         settings=render_params,
         size=lambda wc: settings(wc.ds)["render"]["size"],

@@ -40,6 +40,8 @@ rule volumes:
 rule views:
     output:
         "results/{ds}/views.csv",
+    wildcard_constraints:
+        ds=RENDERED_DS,  # a Cinema dataset's views come from cinema.smk
     params:
         frequency=lambda wc: settings(wc.ds)["views"]["frequency"],
     log:
