@@ -25,7 +25,7 @@ def cinema_datasets():
 # datasets here, every other name to views and render. Every path has "/" after {ds}.
 _CINEMA_NAMES = "|".join(map(re.escape, cinema_datasets()))
 CINEMA_DS = f"(?:{_CINEMA_NAMES})" if _CINEMA_NAMES else "(?!)"
-RENDERED_DS = rf"(?!(?:{_CINEMA_NAMES})/)[a-z0-9_-]+" if _CINEMA_NAMES else r"[a-z0-9_-]+"
+RENDERED_DS = rf"(?!(?:{_CINEMA_NAMES})/){DS_PATTERN}" if _CINEMA_NAMES else DS_PATTERN
 
 
 def is_cinema(ds):

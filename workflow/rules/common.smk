@@ -31,8 +31,11 @@ TRAIN_FLAGS = {
 # Functions wildcards -> list of paths: extra inputs of the report (baselines add theirs).
 REPORT_INPUTS = []
 
+# A dataset name; results/base/ holds the base model's data (every path has "/" after {ds}).
+DS_PATTERN = r"(?!base/)[a-z0-9_-]+"
+
 wildcard_constraints:
-    ds=r"(?!base$)[a-z0-9_-]+",  # results/base/ holds the base model's data
+    ds=DS_PATTERN,
     mode=r"ir|dvr",
     t=r"\d{4}",
 
