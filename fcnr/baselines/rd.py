@@ -1,7 +1,7 @@
 """Rate-distortion points of FCNR, its learned variants and the classical codecs; BD-rates.
 
-One point is one method at one setting (a lambda, a quality or a CRF): the mean BPP, PSNR, MS-SSIM
-and LPIPS over the compared images, and the coding times. Every point is computed on the same
+One point is one method at one setting (a lambda, a quality or a CRF): the mean BPP, PSNR, MS-SSIM,
+FLIP and LPIPS over the compared images, and the coding times. Every point is computed on the same
 images (the same timesteps' every view), so the curves and BD-rates compare like with like.
 
 Learned runs follow the workflow's mode-directory layout (``metrics/t{t:04d}.csv``,
@@ -25,7 +25,7 @@ from fcnr.errors import FCNRError
 from fcnr.evaluation.bdrate import bd_psnr, bd_rate
 from fcnr.evaluation.evaluate import mean_metrics, read_metrics_csv, timing
 
-RD_COLUMNS = ("method", "setting", "value", "images", "bpp", "psnr", "msssim", "lpips",
+RD_COLUMNS = ("method", "setting", "value", "images", "bpp", "psnr", "msssim", "flip", "lpips",
               "train_seconds", "encode_seconds", "decode_seconds", "et_hours", "dt_seconds")  # fmt: skip
 BD_COLUMNS = ("anchor", "test", "points_anchor", "points_test", "bd_rate_psnr", "bd_psnr", "bd_rate_msssim", "note")
 LEARNED = ("fcnr", "ecsic", "jct-only", "pe-only")
@@ -113,7 +113,8 @@ def _point(method, setting, value, rows, train_s, encode_s, decode_s) -> dict[st
         raise FCNRError(f"{method} {setting}={value}: no images to summarise")
     return {
         "method": method, "setting": setting, "value": value, "images": means["images"],
-        "bpp": means["bpp"], "psnr": means["psnr"], "msssim": means["msssim"], "lpips": means["lpips"],
+        "bpp": means["bpp"], "psnr": means["psnr"], "msssim": means["msssim"], "flip": means["flip"],
+        "lpips": means["lpips"],
         "train_seconds": train_s, "encode_seconds": encode_s, "decode_seconds": decode_s,
         "et_hours": (train_s + encode_s) / 3600, "dt_seconds": decode_s,
     }  # fmt: skip
