@@ -25,6 +25,7 @@ COMMANDS = {
     "report": "Build a dataset's self-contained HTML report.",
     "baseline": "Compress images with a classical codec and score them like FCNR.",
     "rd": "Summarise rate-distortion points of FCNR and its baselines; BD-rates.",
+    "inr": "Train, decode and score the INR baselines (E-NeRV, HNeRV, NeRVI-like).",
 }
 
 
