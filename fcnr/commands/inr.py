@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     steps = parser.add_subparsers(dest="step", required=True, metavar="STEP")
     train = steps.add_parser("train", help="train one INR and write its bitstream",
-                             description="Train one INR on every view of the timesteps; write RUN/bitstream.inr.")  # fmt: skip
+                             description="Train an INR on every view of the timesteps; write RUN/bitstream.inr.")
     train.add_argument("images_root", metavar="IMAGES_ROOT", help="folder of t{t:04d}/v{view:04d}.png")
     train.add_argument("--views", required=True, help="views CSV (fcnr views)")
     train.add_argument("--timesteps", type=int, nargs="+", required=True, help="the timesteps it represents")
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_device_argument(decode, "decode on")
 
     evaluate = steps.add_parser("evaluate", help="score a run's decoded images; sum up its timing",
-                                description="Score RUN/decoded against the truth: RUN/metrics.csv, RUN/timing.json.")  # fmt: skip
+                                description="Score RUN/decoded: write RUN/metrics.csv and RUN/timing.json.")
     evaluate.add_argument("run_dir", metavar="RUN", help="run folder (fcnr inr train, then decode into RUN/decoded)")
     evaluate.add_argument("--images", required=True, help="ground-truth root of t{t:04d}/ folders")
     evaluate.add_argument("--views", required=True, help="views CSV")

@@ -24,7 +24,7 @@ DEFAULTS = {"enc_width": 32, "embed_channels": 4, "lower_width": 8, "reduce": 1.
 
 
 def decoder_widths(width: int, stages: int, reduce: float, lower_width: int) -> list[int]:
-    """Returns each decoder stage's output width: ``width`` divided by ``reduce`` per stage, at least ``lower_width``."""
+    """Returns each decoder stage's width: ``width`` divided by ``reduce`` per stage, at least ``lower_width``."""
     widths, current = [], width
     for _ in range(stages):
         current = int(max(round(current / reduce), lower_width))
@@ -50,8 +50,8 @@ class HNeRV(INR):
         self.encoder = ConvNeXtEncoder(strides, dims) if with_encoder else None
         self.stem = nn.Sequential(nn.Conv2d(embed, config["width"], 1), nn.GELU())
         cin, stages = config["width"], []
-        for i, (stride, cout) in enumerate(zip(strides, decoder_widths(config["width"], len(strides), config["reduce"],
-                                                                        config["lower_width"]))):  # fmt: skip
+        widths = decoder_widths(config["width"], len(strides), config["reduce"], config["lower_width"])
+        for i, (stride, cout) in enumerate(zip(strides, widths)):
             stages.append(NeRVBlock(cin, cout, stride, kernel=min(1 + 2 * i, 5)))
             cin = cout
         self.stages = nn.Sequential(*stages)

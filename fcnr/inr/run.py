@@ -97,7 +97,8 @@ def score(run: RunDir, images_root: str | os.PathLike, views, split: dict[tuple[
 
 def timing(run: RunDir) -> dict[str, Any]:
     """Returns the run's training, encoding, loading and decoding seconds, ET (hours) and DT (seconds)."""
-    train, enc, dec = read_json(run.model / "train_summary.json"), read_json(run.encode_json), read_json(run.decode_json)
+    train = read_json(run.model / "train_summary.json")
+    enc, dec = read_json(run.encode_json), read_json(run.decode_json)
     return {
         "training_seconds": train["seconds"], "training_epochs": train["epochs"],
         "epochs_planned": train["epochs_planned"], "encoding_seconds": enc["seconds"],

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
@@ -195,11 +196,23 @@ class INRTrainer:
         self.model.eval()
         write_bytes(self.out_dir / WEIGHTS, save_safetensors(state_tensors(self.model)))
         write_json(self.out_dir / CONFIG, self.config)
-        summary = {"seconds": self.seconds, "epochs": epoch, "epochs_planned": s.epochs, "steps": epoch *
-                   self.steps_per_epoch, "stopped_by_minutes": epoch < s.epochs, "images": len(self.images),
-                   "recipe": asdict(self.recipe), "parameters": sum(p.numel() for p in self.model.parameters())}  # fmt: skip
+        summary = {"seconds": self.seconds, "epochs": epoch, "epochs_planned": s.epochs,
+                   "steps": epoch * self.steps_per_epoch, "stopped_by_minutes": epoch < s.epochs,
+                   "images": len(self.images), "recipe": asdict(self.recipe),
+                   "parameters": sum(p.numel() for p in self.model.parameters())}  # fmt: skip
         write_json(self.out_dir / SUMMARY, summary)
         return summary
+
+
+def read_train_log(model_dir: str | Path) -> dict[str, np.ndarray]:
+    """Returns ``model_dir/train_log.csv``'s columns as float arrays (one value per epoch)."""
+    path = Path(model_dir) / LOG
+    try:
+        with open(path, newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        return {key: np.array([float(r[key]) for r in rows]) for key in LOG_COLUMNS}
+    except (OSError, KeyError, ValueError) as exc:
+        raise FCNRError(f"{path}: cannot read the INR training log ({exc}); train the INR again") from exc
 
 
 def load_trained(model_dir: str | Path, device: torch.device | str = "cpu"):
