@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from inr_images import N_VIEWS, SIZE, TIMESTEPS, write_image_set
 
 from fcnr.errors import FCNRError
 from fcnr.images import read_image
@@ -18,7 +19,6 @@ from fcnr.inr.data import image_set
 from fcnr.inr.decode import Decoder, decode_images
 from fcnr.inr.models import build_model, sized_config
 from fcnr.inr.quantize import WHOLE, quantize
-from inr_images import N_VIEWS, SIZE, TIMESTEPS, write_image_set
 
 IMAGES = len(TIMESTEPS) * N_VIEWS
 
@@ -26,7 +26,7 @@ IMAGES = len(TIMESTEPS) * N_VIEWS
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     folder = tmp_path_factory.mktemp("inr-bitstream")
-    root, views, split = write_image_set(folder)
+    root, views, _ = write_image_set(folder)
     return folder, image_set(root, TIMESTEPS, views), views
 
 
@@ -64,7 +64,7 @@ def test_frequency_tables_sum_to_the_coder_precision():
 
 @pytest.mark.parametrize("method", ["enerv", "hnerv", "nervi"])
 def test_round_trip_gives_the_quantized_tensors_exactly(data, tmp_path, method):
-    folder, images, _ = data
+    _, images, _ = data
     model = trained_like(method)
     embeddings = model.codes(*images.batch(list(range(IMAGES)))).detach() if model.embeds else None
     info = write_bitstream(tmp_path / "x.inr", model, TIMESTEPS, images.angles(), embeddings)
@@ -87,7 +87,7 @@ def test_round_trip_gives_the_quantized_tensors_exactly(data, tmp_path, method):
 
 
 def test_decoded_images_come_from_the_dequantized_network(data, tmp_path):
-    folder, images, views = data
+    _, images, _ = data
     model = trained_like("enerv")
     write_bitstream(tmp_path / "x.inr", model, TIMESTEPS, images.angles())
     decoder = Decoder(read_bitstream(tmp_path / "x.inr"))
@@ -114,14 +114,15 @@ sys.exit(main(["inr", "decode", sys.argv[1], "--views", sys.argv[2], "--timestep
 
 
 def test_one_image_decodes_from_the_file_alone_in_another_process(data, tmp_path):
-    folder, images, views = data
+    _, images, views = data
     model = trained_like("hnerv")
     embeddings = model.codes(*images.batch(list(range(IMAGES)))).detach()
     write_bitstream(tmp_path / "x.inr", model, TIMESTEPS, images.angles(), embeddings)
     del model  # the child process has only the file and the views (its query angles)
     env = os.environ | {"OMP_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, "-c", DECODE_ONE, str(tmp_path / "x.inr"), str(views), str(tmp_path / "out"),
-                           str(tmp_path / "timing.json")], env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    argv = [str(tmp_path / "x.inr"), str(views), str(tmp_path / "out"), str(tmp_path / "timing.json")]
+    proc = subprocess.run([sys.executable, "-c", DECODE_ONE, *argv], env=env, capture_output=True, text=True,
+                          timeout=300, check=False)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert sorted(p.name for p in (tmp_path / "out").rglob("*.png")) == ["v0002.png"]
     here = decode_images(tmp_path / "x.inr", images.angles(), views, tmp_path / "here", [(5, 2)])
@@ -132,7 +133,7 @@ def test_one_image_decodes_from_the_file_alone_in_another_process(data, tmp_path
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "magic", "empty"])
 def test_damaged_files_are_refused_naming_them(data, tmp_path, damage, capsys):
-    folder, images, views = data
+    _, images, views = data
     path = tmp_path / "x.inr"
     write_bitstream(path, trained_like("nervi"), TIMESTEPS, images.angles())
     raw = bytearray(path.read_bytes())

@@ -11,6 +11,7 @@ import time
 
 import pytest
 import torch
+from inr_images import N_VIEWS, SIZE, TIMESTEPS, write_image_set
 from safetensors.torch import load_file
 
 from fcnr.cli import main
@@ -18,7 +19,6 @@ from fcnr.inr.data import image_set
 from fcnr.inr.models import sized_config
 from fcnr.inr.recipes import lr_factor
 from fcnr.inr.train import INRSettings, INRTrainer
-from inr_images import N_VIEWS, SIZE, TIMESTEPS, write_image_set
 
 EPOCHS, BUDGET = 12, 12_000
 
@@ -31,8 +31,8 @@ def data(tmp_path_factory, one_thread):
 
 
 def train_args(root, views, out, *extra):
-    return ["inr", "train", str(root), "--views", str(views), "--timesteps", *map(str, TIMESTEPS), "--method",
-            "enerv", "--size", str(BUDGET), "--epochs", str(EPOCHS), "--out", str(out), "--no-progress", *extra]  # fmt: skip
+    return ["inr", "train", str(root), "--views", str(views), "--timesteps", *map(str, TIMESTEPS), "--method", "enerv",
+            "--size", str(BUDGET), "--epochs", str(EPOCHS), "--out", str(out), "--no-progress", *extra]  # fmt: skip
 
 
 def log_rows(run):
@@ -49,7 +49,7 @@ def test_schedule_warms_up_then_follows_a_cosine_to_zero():
 
 
 def test_minutes_cap_stops_after_the_running_epoch(data, tmp_path):
-    folder, root, views = data
+    _, root, views = data
     images = image_set(root, TIMESTEPS, views)
     config = sized_config("nervi", BUDGET, SIZE, SIZE, len(images))
     summary = INRTrainer(images, config, INRSettings(epochs=5, minutes=1e-9), tmp_path, progress=False).run()
@@ -58,7 +58,7 @@ def test_minutes_cap_stops_after_the_running_epoch(data, tmp_path):
 
 
 def test_killed_run_resumes_exactly_and_learns(data, tmp_path, capsys):
-    folder, root, views = data
+    _, root, views = data
     straight, killed = tmp_path / "straight", tmp_path / "killed"
     assert main(train_args(root, views, straight)) == 0
     env = os.environ | {"OMP_NUM_THREADS": "1"}
