@@ -42,7 +42,7 @@ def mode_part(ctx: ReportContext, mode: str) -> str:
         summary, config = read_json(run.model / "train_summary.json"), read_json(run.model / "config.json")
         encoded, times = read_json(run.encode_json), read_json(run.timing)
         name = f"{label(point['method'])} {fmt(int(point['value']))}"
-        line = ax.plot(curve["epoch"], curve["psnr"], label=f"{name} (training, float)")[0]
+        line = ax.plot(curve["epoch"], curve["psnr"], marker=".", label=f"{name} (training, float)")[0]
         ax.scatter([curve["epoch"][-1]], [point["psnr"]], marker="*", s=140, color=line.get_color(), zorder=5,
                    label=f"{name} (decoded from its bitstream)")  # fmt: skip
         rows.append([label(point["method"]), fmt(int(point["value"])), fmt(summary["parameters"]), fmt(config["width"]),
