@@ -73,7 +73,7 @@ def test_full_report_has_every_section(tmp_path):
     assert failed == []
     for name in BUILT_IN:
         assert f'<section id="{name}">' in page
-    assert "38.07" in page and "FCNR (this run)" in page  # the paper's tornado IR PSNR beside ours
+    assert "38.07" in page and "FCNR (this run, all images)" in page  # the paper's tornado IR PSNR beside ours
     assert 'class="ours"' in page
     assert "LPIPS (IR): LPIPS unavailable: no AlexNet here" in page
     assert page.count("data:image/png;base64,") >= 4 + 2 * 6  # plots + 2 examples x 6 images
