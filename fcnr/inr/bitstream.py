@@ -48,6 +48,7 @@ from compressai.ans import RansDecoder, RansEncoder
 from fcnr.atomic import write_bytes
 from fcnr.errors import FCNRError
 from fcnr.inr.base import INR
+from fcnr.inr.models import build_model
 from fcnr.inr.quantize import WHOLE, Quantized, quantize
 
 MAGIC = b"FCNR-INR"
@@ -61,9 +62,7 @@ _PREFIX = struct.Struct("<8sHHI")
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
 _I8 = struct.Struct("<b")
-
-
-EMBEDDINGS = "embeddings"
+EMBEDDINGS = "embeddings"  # the layout's name for HNeRV's embeddings
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,6 @@ def views_crc(angles: np.ndarray) -> int:
 
 def layout(header: dict[str, Any]) -> list[tuple[str, torch.Size, int]]:
     """Returns (name, shape, bits) of every quantized tensor in file order: the model's, then the embeddings."""
-    from fcnr.inr.models import build_model
-
     with torch.device("meta"):  # shapes only
         model = build_model(header["config"], with_encoder=False)
     tensors = [(name, t.shape, header["weight_bits"]) for name, t in model.stored_state().items()]
