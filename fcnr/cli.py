@@ -27,6 +27,7 @@ COMMANDS = {
     "rd": "Summarise rate-distortion points of FCNR and its baselines; BD-rates.",
     "view": "Browse a finished run in the browser, decoding images on demand.",
     "cinema": "Export a run as a Cinema database, or import one as this pipeline's images.",
+    "inr": "Train, decode and score the INR baselines (E-NeRV, HNeRV, NeRVI-like).",
 }
 
 

@@ -97,7 +97,7 @@ def fake_learned_run(folder, rows, train_s=10.0, enc_s=1.0, dec_s=2.0):
 
 def fake_rows(bpp, quality):
     return [{"t": t, "view": v, "theta": 0.0, "phi": 0.0, "split": "unseen", "psnr": quality,
-             "msssim": 1 - 10 ** (-quality / 10), "lpips": math.nan, "bytes": bpp * 48 * 48 / 8, "bpp": bpp}
+             "msssim": 1 - 10 ** (-quality / 10), "flip": 0.1, "lpips": math.nan, "bytes": bpp * 48 * 48 / 8, "bpp": bpp}
             for t in TIMESTEPS for v in range(2)]  # fmt: skip
 
 

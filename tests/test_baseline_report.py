@@ -51,7 +51,7 @@ def make_results(root, dataset: str):
     for v, image in enumerate(truth):
         write_image(mode_dir / "images" / f"t{T:04d}" / f"v{v:04d}.png", image)
     rows = [{"t": T, "view": v, "theta": 0.1 * v, "phi": 0.0, "split": "train" if v < 2 else "unseen", "psnr": 33.0,
-             "msssim": 0.99, "lpips": math.nan, "bytes": 12.8, "bpp": 0.1} for v in range(VIEWS)]  # fmt: skip
+             "msssim": 0.99, "flip": 0.1, "lpips": math.nan, "bytes": 12.8, "bpp": 0.1} for v in range(VIEWS)]  # fmt: skip
     write_metrics_csv(mode_dir / "metrics.csv", rows)
     (mode_dir / "summary.json").write_text(json.dumps({"lpips": {"available": False, "reason": "no AlexNet here"}}))
     points = []
@@ -60,7 +60,7 @@ def make_results(root, dataset: str):
         noisy = np.clip(truth[2].astype(int) + rng.integers(-8, 9, truth[2].shape), 0, 255).astype(np.uint8)
         write_image(folder / "decoded" / f"t{T:04d}" / "v0002.png", noisy)
         points.append({"method": method, "setting": setting, "value": value, "images": VIEWS, "bpp": bpp,
-                       "psnr": psnr, "msssim": 1 - 10 ** (-psnr / 10), "lpips": math.nan, "train_seconds": 60.0,
+                       "psnr": psnr, "msssim": 1 - 10 ** (-psnr / 10), "flip": 0.1, "lpips": math.nan, "train_seconds": 60.0,
                        "encode_seconds": 1.0, "decode_seconds": 2.0, "et_hours": 61 / 3600, "dt_seconds": 2.0})  # fmt: skip
     write_table(mode_dir / "baselines" / "rd.csv", points, RD_COLUMNS)
     write_table(mode_dir / "baselines" / "bdrate.csv", bd_rows(points), BD_COLUMNS)

@@ -1,4 +1,4 @@
-"""PSNR, MS-SSIM and LPIPS on known inputs; LPIPS never loads or downloads weights it lacks."""
+"""PSNR, MS-SSIM, FLIP and LPIPS on known inputs and real renders; LPIPS never loads weights it lacks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from fcnr.evaluation.metrics import LPIPSMetric, ms_ssim, ms_ssim_scales, psnr
+from fcnr.evaluation.metrics import LPIPSMetric, flip, ms_ssim, ms_ssim_scales, psnr
 
 
 def noisy(shape, sigma, seed=0):
@@ -93,3 +94,57 @@ def test_lpips_random_backbone_plumbing():
     a, b = noisy((48, 40, 3), 30)
     assert metric(a, a) == pytest.approx(0.0, abs=1e-6)
     assert metric(a, b) > 0
+
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory):
+    """Returns real 192 px renders (tornado, IR and DVR, view 0) and JPEG-decoded copies at two qualities."""
+    import imagecodecs
+
+    from fcnr.cli import main
+    from render.views import icosphere_views, write_views
+
+    folder = tmp_path_factory.mktemp("renders")
+    write_views(icosphere_views(1)[:2], folder / "views.csv")
+    assert main(["volumes", "tornado", "--shape", "32", "32", "32", "--timesteps", "0:1", "--out", str(folder)]) == 0
+    cases = []
+    for mode in ("ir", "dvr"):
+        out = folder / mode
+        assert main(["render", str(folder / "t0000.npy"), "--dataset", "tornado", "--mode", mode,
+                     "--views", str(folder / "views.csv"), "--size", "192", "--out", str(out)]) == 0  # fmt: skip
+        truth = np.array(Image.open(out / "v0000.png").convert("RGB"))
+        for quality in (15, 60):
+            cases.append((truth, imagecodecs.jpeg_decode(imagecodecs.jpeg_encode(truth, level=quality))))
+    return cases
+
+
+def test_ms_ssim_agrees_with_pytorch_msssim_on_real_renders(renders):
+    import pytorch_msssim
+
+    for truth, decoded in renders:
+        reference = pytorch_msssim.ms_ssim(*(torch.from_numpy(x).permute(2, 0, 1)[None].double() for x in
+                                             (truth, decoded)), data_range=255)  # fmt: skip
+        assert ms_ssim(truth, decoded) == pytest.approx(float(reference), abs=1e-5)  # its window is float32
+    with pytest.raises(AssertionError, match="larger than 160"):  # why pytorch-msssim cannot score 128 px images
+        pytorch_msssim.ms_ssim(torch.zeros(1, 3, 128, 128), torch.zeros(1, 3, 128, 128), data_range=255,
+                               weights=[0.0448, 0.2856, 0.3001, 0.2363])  # fmt: skip
+
+
+def test_flip_equals_the_package_reading_the_png_files(renders, tmp_path):
+    import flip_evaluator
+
+    for k, (truth, decoded) in enumerate(renders):
+        paths = [tmp_path / f"{k}-{name}.png" for name in ("ref", "test")]
+        for path, image in zip(paths, (truth, decoded)):
+            Image.fromarray(image).save(path)
+        _, mean, _ = flip_evaluator.evaluate(str(paths[0]), str(paths[1]), "LDR")
+        assert flip(truth, decoded) == pytest.approx(mean, abs=1e-6)
+
+
+def test_flip_grows_with_the_distortion(renders):
+    (ir_low, ir_high), (dvr_low, dvr_high) = (renders[0:2], renders[2:4])
+    for (truth, worse), (_, better) in ((ir_low, ir_high), (dvr_low, dvr_high)):
+        assert flip(truth, truth) == 0.0
+        assert 0 < flip(truth, better) < flip(truth, worse) < 1
+    with pytest.raises(ValueError, match="uint8"):
+        flip(truth.astype(np.float32), truth.astype(np.float32))

@@ -38,9 +38,10 @@ def make_results(root, modes=("ir",), views=4, timesteps=(0, 1), size=32):
                     Image.fromarray(image).save(m / kind / f"t{t:04d}" / f"v{v:04d}.png")
                 split = "train" if t == timesteps[0] and v < views // 2 else "unseen"
                 rows.append({"t": t, "view": v, "theta": 0.5 + v, "phi": 0.3 * v, "split": split, "psnr": 30.0 + v,
-                             "msssim": 0.95, "lpips": math.nan, "bytes": 100.0 + t, "bpp": 0.8})  # fmt: skip
+                             "msssim": 0.95, "flip": 0.1, "lpips": math.nan, "bytes": 100.0 + t, "bpp": 0.8})  # fmt: skip
         write_metrics_csv(m / "metrics.csv", rows)
-        means = {"images": len(rows), "psnr": 31.5, "msssim": 0.95, "lpips": None, "bytes": 100.5, "bpp": 0.8}
+        means = {"images": len(rows), "psnr": 31.5, "msssim": 0.95, "flip": 0.1, "lpips": None, "bytes": 100.5,
+                 "bpp": 0.8}
         (m / "summary.json").write_text(json.dumps({
             "images": len(rows), "height": size, "width": size, "all": means, "train": means, "unseen": means,
             "shard_bytes": 900, "bpp_shards": 0.85, "decoder_bytes": 4000, "decoder_parameters": 1000,
@@ -72,7 +73,7 @@ def test_full_report_has_every_section(tmp_path):
     assert failed == []
     for name in BUILT_IN:
         assert f'<section id="{name}">' in page
-    assert "38.07" in page and "FCNR (this run)" in page  # the paper's tornado IR PSNR beside ours
+    assert "38.07" in page and "FCNR (this run, all images)" in page  # the paper's tornado IR PSNR beside ours
     assert 'class="ours"' in page
     assert "LPIPS (IR): LPIPS unavailable: no AlexNet here" in page
     assert page.count("data:image/png;base64,") >= 4 + 2 * 6  # plots + 2 examples x 6 images

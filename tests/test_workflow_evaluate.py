@@ -26,7 +26,7 @@ from fcnr.training.split import read_split, write_split_csv
 
 def rows_for(t, views, split="unseen"):
     return [{"t": t, "view": v, "theta": 0.1 * v, "phi": 0.2 * v, "split": split, "psnr": 30.0 + v,
-             "msssim": 0.9, "lpips": math.nan, "bytes": 50.5, "bpp": 0.25} for v in views]  # fmt: skip
+             "msssim": 0.9, "flip": 0.1, "lpips": math.nan, "bytes": 50.5, "bpp": 0.25} for v in views]  # fmt: skip
 
 
 def test_metrics_csv_round_trip_keeps_types_and_missing_lpips(tmp_path):

@@ -1,12 +1,13 @@
 """Rate-distortion points of FCNR, its learned variants and the classical codecs; BD-rates.
 
-One point is one method at one setting (a lambda, a quality or a CRF): the mean BPP, PSNR, MS-SSIM
-and LPIPS over the compared images, and the coding times. Every point is computed on the same
+One point is one method at one setting (a lambda, a quality or a CRF): the mean BPP, PSNR, MS-SSIM,
+FLIP and LPIPS over the compared images, and the coding times. Every point is computed on the same
 images (the same timesteps' every view), so the curves and BD-rates compare like with like.
 
 Learned runs follow the workflow's mode-directory layout (``metrics/t{t:04d}.csv``,
 ``timing/{encode,decode}_t{t:04d}.json``, ``model/train_summary.json``); classical runs are
-``fcnr baseline`` setting folders (``metrics.csv``, ``timing.json``).
+``fcnr baseline`` setting folders (``metrics.csv``, ``timing.json``); INR runs (setting
+``params``: the parameter budget) are ``fcnr inr`` run folders (:mod:`fcnr.inr.run`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from fcnr.atomic import write_text
 from fcnr.errors import FCNRError
 from fcnr.evaluation.bdrate import bd_psnr, bd_rate
 from fcnr.evaluation.evaluate import mean_metrics, read_metrics_csv, timing
+from fcnr.inr import LABELS as INR_LABELS
 
-RD_COLUMNS = ("method", "setting", "value", "images", "bpp", "psnr", "msssim", "lpips",
+RD_COLUMNS = ("method", "setting", "value", "images", "bpp", "psnr", "msssim", "flip", "lpips",
               "train_seconds", "encode_seconds", "decode_seconds", "et_hours", "dt_seconds")  # fmt: skip
 BD_COLUMNS = ("anchor", "test", "points_anchor", "points_test", "bd_rate_psnr", "bd_psnr", "bd_rate_msssim", "note")
 LEARNED = ("fcnr", "ecsic", "jct-only", "pe-only")
 LABELS = {"fcnr": "FCNR", "ecsic": "ECSIC", "jct-only": "JCT-only", "pe-only": "PE-only", "jpeg": "JPEG",
-          "webp": "WebP", "avif": "AVIF", "jpegxl": "JPEG XL", "hevc": "HEVC (x265)", "av1": "AV1 (SVT-AV1)"}  # fmt: skip
+          "webp": "WebP", "avif": "AVIF", "jpegxl": "JPEG XL", "hevc": "HEVC (x265)", "av1": "AV1 (SVT-AV1)",
+          **INR_LABELS}  # fmt: skip
 
 
 MODEL_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
@@ -68,6 +71,8 @@ def run_dir(mode_dir: str | os.PathLike, method: str, setting: str, value: float
         if method == "fcnr" and float(value) == float(main_lambda):
             return mode_dir
         return mode_dir / "baselines" / method / f"lambda{lam_str(value)}"
+    if setting == "params":
+        return mode_dir / "baselines" / method / f"p{int(value)}"
     return mode_dir / "baselines" / method / f"q{int(value)}"
 
 
@@ -107,13 +112,29 @@ def classical_point(setting_dir: str | os.PathLike, timesteps: Sequence[int] | N
                   times["encoding_seconds"], times["decoding_seconds"])  # fmt: skip
 
 
+def inr_point(method: str, size: int, run_dir: str | os.PathLike, timesteps: Sequence[int]) -> dict[str, Any]:
+    """Returns the RD point of an ``fcnr inr`` run folder (``metrics.csv``, ``timing.json``) over ``timesteps``.
+
+    ET counts training and writing the bitstream, DT loading it and decoding every image.
+    """
+    run_dir = Path(run_dir)
+    rows = [row for row in read_metrics_csv(run_dir / "metrics.csv") if row["t"] in set(timesteps)]
+    try:
+        times = json.loads((run_dir / "timing.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise FCNRError(f"{run_dir / 'timing.json'}: cannot read ({exc}); rerun fcnr inr evaluate") from exc
+    return _point(method, "params", size, rows, times["training_seconds"], times["encoding_seconds"],
+                  times["load_seconds"] + times["decoding_seconds"])  # fmt: skip
+
+
 def _point(method, setting, value, rows, train_s, encode_s, decode_s) -> dict[str, Any]:
     means = mean_metrics(rows)
     if not rows:
         raise FCNRError(f"{method} {setting}={value}: no images to summarise")
     return {
         "method": method, "setting": setting, "value": value, "images": means["images"],
-        "bpp": means["bpp"], "psnr": means["psnr"], "msssim": means["msssim"], "lpips": means["lpips"],
+        "bpp": means["bpp"], "psnr": means["psnr"], "msssim": means["msssim"], "flip": means["flip"],
+        "lpips": means["lpips"],
         "train_seconds": train_s, "encode_seconds": encode_s, "decode_seconds": decode_s,
         "et_hours": (train_s + encode_s) / 3600, "dt_seconds": decode_s,
     }  # fmt: skip

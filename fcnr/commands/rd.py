@@ -18,6 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--classical", nargs="+", action="extend", default=[], metavar="SETTING_DIR",
         help="fcnr baseline setting folders (OUT/q{Q} with metrics.csv and timing.json)",
     )  # fmt: skip
+    parser.add_argument(
+        "--inr", nargs=3, action="append", default=[], metavar=("METHOD", "SIZE", "RUN_DIR"),
+        help="an INR run: enerv, hnerv or nervi, its parameter budget and its fcnr inr run folder; repeat for each",
+    )  # fmt: skip
     parser.add_argument("--timesteps", type=int, nargs="+", required=True,
                         help="the timesteps every point averages over")
     parser.add_argument("--out", required=True, help="RD points CSV to write (one row per method and setting)")
@@ -32,11 +36,13 @@ def run(args: argparse.Namespace) -> int:
         RD_COLUMNS,
         bd_rows,
         classical_point,
+        inr_point,
         label,
         learned_point,
         write_table,
     )
     from fcnr.errors import FCNRError
+    from fcnr.inr import METHODS as INR_METHODS
 
     points = []
     for method, lmbda, run_dir in args.learned:
@@ -46,8 +52,13 @@ def run(args: argparse.Namespace) -> int:
             raise FCNRError(f"--learned {method} {lmbda} {run_dir}: LAMBDA must be a number") from None
         points.append(learned_point(method, value, run_dir, args.timesteps))
     points += [classical_point(folder, args.timesteps) for folder in args.classical]
+    for method, size, run_dir in args.inr:
+        if method not in INR_METHODS or not size.isdigit():
+            raise FCNRError(f"--inr {method} {size} {run_dir}: METHOD must be one of {', '.join(INR_METHODS)} "
+                            "and SIZE a whole number")  # fmt: skip
+        points.append(inr_point(method, int(size), run_dir, args.timesteps))
     if not points:
-        raise FCNRError("no runs given; pass --learned and/or --classical")
+        raise FCNRError("no runs given; pass --learned, --classical and/or --inr")
     write_table(args.out, points, RD_COLUMNS)
     print(f"{args.out}: {len(points)} RD points on timesteps {args.timesteps}")
     if args.bd_out:

@@ -6,7 +6,10 @@ quality interval they share and turns the mean log-rate difference into a percen
 rate (positive) or the saving (negative) of the test codec at equal quality. BD-PSNR swaps the
 axes and gives the mean quality difference at equal rate.
 
-Two interpolations:
+The interpolation and integration are the ``bjontegaard`` package's (FAU-LMS, Herglotz et al.);
+this module checks the curves first, so that an unusable curve is a ValueError that says why
+(never a NaN or a warning), and sorts the points as the package expects. Two interpolations:
+
 - ``"pchip"`` (default): piecewise cubic Hermite interpolation, as in the JCT-VC / JVET common
   test conditions spreadsheets (JCTVC-L1100); it follows the points, works from two points on,
   and does not overshoot where a cubic fit would.
@@ -17,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import bjontegaard
 import numpy as np
-from scipy.interpolate import PchipInterpolator
 
 METHODS = ("pchip", "cubic")
 
@@ -35,8 +38,8 @@ def bd_rate(
     Negative means the test codec needs fewer bits for the same quality (e.g. PSNR in dB).
     Raises ValueError when a curve is unusable or the curves share no quality interval.
     """
-    gap = _mean_gap(quality_anchor, _log_rate(rate_anchor), quality_test, _log_rate(rate_test), method)
-    return float((10.0**gap - 1.0) * 100.0)
+    anchor, test = _checked(rate_anchor, quality_anchor, rate_test, quality_test, method, by="quality")
+    return float(bjontegaard.bd_rate(*anchor, *test, method, require_matching_points=False, min_overlap=0))
 
 
 def bd_psnr(
@@ -47,55 +50,43 @@ def bd_psnr(
     method: str = "pchip",
 ) -> float:
     """Returns the test curve's mean quality gain over the anchor at equal rate (dB for PSNR)."""
-    return _mean_gap(_log_rate(rate_anchor), quality_anchor, _log_rate(rate_test), quality_test, method)
+    anchor, test = _checked(rate_anchor, quality_anchor, rate_test, quality_test, method, by="rate")
+    return float(bjontegaard.bd_psnr(*anchor, *test, method, require_matching_points=False, min_overlap=0))
 
 
-def _log_rate(rate: Sequence[float]) -> np.ndarray:
-    """Returns log10 of the rates; a non-positive or non-finite rate is a ValueError."""
-    rate = np.asarray(rate, dtype=np.float64)
-    if not np.all(np.isfinite(rate)) or np.any(rate <= 0):
-        raise ValueError(f"rates must be positive and finite, got {rate.tolist()}")
-    return np.log10(rate)
-
-
-def _mean_gap(x_a, y_a, x_b, y_b, method: str) -> float:
-    """Returns the mean of curve b minus curve a (y as a function of x) over their shared x range."""
+def _checked(rate_a, quality_a, rate_t, quality_t, method: str, by: str):
+    """Returns both curves as (rates, qualities), sorted along the axis ``by`` that is interpolated over."""
     if method not in METHODS:
         raise ValueError(f"unknown BD interpolation {method!r}; use one of {', '.join(METHODS)}")
-    x_a, y_a = _curve(x_a, y_a, method, "anchor")
-    x_b, y_b = _curve(x_b, y_b, method, "test")
-    low, high = max(x_a[0], x_b[0]), min(x_a[-1], x_b[-1])
-    if not high > low:
+    curves = [_curve(rate_a, quality_a, method, "anchor"), _curve(rate_t, quality_t, method, "test")]
+    axis = 1 if by == "quality" else 0
+    sorted_curves = []
+    for label, (rate, quality) in zip(("anchor", "test"), curves):
+        order = np.argsort((rate, quality)[axis], kind="stable")
+        x = (rate, quality)[axis][order]
+        if np.any(np.diff(x) == 0):
+            raise ValueError(f"{label} curve: two points share the same {by} {x[np.argmin(np.diff(x))]:.6g}")
+        sorted_curves.append((rate[order], quality[order]))
+    (x_a, x_t) = (c[axis] for c in sorted_curves)
+    if not min(x_a[-1], x_t[-1]) > max(x_a[0], x_t[0]):
         raise ValueError(
-            f"the curves do not overlap: anchor spans [{x_a[0]:.4g}, {x_a[-1]:.4g}], "
-            f"test spans [{x_b[0]:.4g}, {x_b[-1]:.4g}]"
+            f"the curves do not overlap in {by}: anchor spans [{x_a[0]:.4g}, {x_a[-1]:.4g}], "
+            f"test spans [{x_t[0]:.4g}, {x_t[-1]:.4g}]"
         )
-    area_a = _integral(x_a, y_a, low, high, method)
-    area_b = _integral(x_b, y_b, low, high, method)
-    return float((area_b - area_a) / (high - low))
+    return sorted_curves
 
 
-def _curve(x, y, method: str, label: str) -> tuple[np.ndarray, np.ndarray]:
-    """Returns the points sorted by x, checked to be finite, distinct in x and numerous enough."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.shape != y.shape or x.ndim != 1:
-        raise ValueError(f"{label} curve: rates and qualities differ in length ({x.size} vs {y.size})")
+def _curve(rate, quality, method: str, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (rates, qualities) as float arrays, checked to be finite, positive in rate and numerous enough."""
+    rate = np.asarray(rate, dtype=np.float64)
+    quality = np.asarray(quality, dtype=np.float64)
+    if rate.shape != quality.shape or rate.ndim != 1:
+        raise ValueError(f"{label} curve: rates and qualities differ in length ({rate.size} vs {quality.size})")
     needed = 4 if method == "cubic" else 2
-    if x.size < needed:
-        raise ValueError(f"{label} curve: {method} BD needs at least {needed} points, got {x.size}")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+    if rate.size < needed:
+        raise ValueError(f"{label} curve: {method} BD needs at least {needed} points, got {rate.size}")
+    if not (np.all(np.isfinite(rate)) and np.all(np.isfinite(quality))):
         raise ValueError(f"{label} curve: values must be finite")
-    order = np.argsort(x, kind="stable")
-    x, y = x[order], y[order]
-    if np.any(np.diff(x) == 0):
-        raise ValueError(f"{label} curve: two points share the same value {x[np.argmin(np.diff(x))]:.6g}")
-    return x, y
-
-
-def _integral(x: np.ndarray, y: np.ndarray, low: float, high: float, method: str) -> float:
-    """Returns the integral from ``low`` to ``high`` of the curve through (x, y)."""
-    if method == "pchip":
-        return float(PchipInterpolator(x, y).integrate(low, high))
-    antiderivative = np.polyint(np.polyfit(x, y, 3))
-    return float(np.polyval(antiderivative, high) - np.polyval(antiderivative, low))
+    if np.any(rate <= 0):
+        raise ValueError(f"{label} curve: rates must be positive, got {rate.tolist()}")
+    return rate, quality

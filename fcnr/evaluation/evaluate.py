@@ -29,7 +29,7 @@ import numpy as np
 from fcnr.atomic import write_text
 from fcnr.errors import FCNRError
 
-METRIC_COLUMNS = ("t", "view", "theta", "phi", "split", "psnr", "msssim", "lpips", "bytes", "bpp")
+METRIC_COLUMNS = ("t", "view", "theta", "phi", "split", "psnr", "msssim", "flip", "lpips", "bytes", "bpp")
 # Model tensors only the encoder uses (E and h_E, paper Fig. 2a); everything else ships with a decoder.
 ENCODER_PREFIXES = ("g_a.", "h_a.")
 
@@ -40,11 +40,12 @@ def t_dir(root: str | os.PathLike, kind: str, t: int) -> Path:
 
 
 def image_metrics(reference: np.ndarray, decoded: np.ndarray, lpips=None) -> dict[str, float]:
-    """Returns ``{"psnr", "msssim", "lpips"}`` of a decoded image (lpips NaN without an available metric)."""
-    from fcnr.evaluation.metrics import ms_ssim, psnr
+    """Returns ``{"psnr", "msssim", "flip", "lpips"}`` of a decoded image (lpips NaN without an available one)."""
+    from fcnr.evaluation.metrics import flip, ms_ssim, psnr
 
     score = lpips(reference, decoded) if lpips is not None and lpips.available else math.nan
-    return {"psnr": psnr(reference, decoded), "msssim": ms_ssim(reference, decoded), "lpips": score}
+    return {"psnr": psnr(reference, decoded), "msssim": ms_ssim(reference, decoded), "flip": flip(reference, decoded),
+            "lpips": score}
 
 
 def evaluate_timestep(
@@ -186,9 +187,9 @@ def timing(mode_dir: str | os.PathLike, timesteps: Sequence[int]) -> dict[str, A
 
 
 def mean_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Returns the image count and mean psnr, msssim, lpips (None if absent), bytes and bpp of ``rows``."""
+    """Returns the image count and mean psnr, msssim, flip, lpips (None if absent), bytes and bpp of ``rows``."""
     out: dict[str, Any] = {"images": len(rows)}
-    for key in ("psnr", "msssim", "lpips", "bytes", "bpp"):
+    for key in ("psnr", "msssim", "flip", "lpips", "bytes", "bpp"):
         values = np.array([r[key] for r in rows], dtype=np.float64)
         values = values[~np.isnan(values)]
         out[key] = float(values.mean()) if len(values) else None

@@ -1,4 +1,4 @@
-"""Image quality metrics on uint8 HxWx3 images: PSNR, MS-SSIM and LPIPS (AlexNet).
+"""Image quality metrics on uint8 HxWx3 images: PSNR, MS-SSIM, FLIP and LPIPS (AlexNet).
 
 MS-SSIM follows Wang et al. (2003): Gaussian window 11 / sigma 1.5, K = (0.01, 0.03), five scales
 with weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), 2x2 average pooling between scales,
@@ -6,6 +6,16 @@ computed per colour channel and averaged. Five scales need a shorter side of at 
 coarsest scale must still hold one 11 px window); smaller images use as many scales as fit,
 with the leading weights renormalised to sum to one (e.g. 64 px: 3 scales). Images under 11 px
 have no MS-SSIM.
+
+This MS-SSIM agrees with ``pytorch-msssim`` (1.0) to 1e-5 where that package runs, but it is kept
+because ``pytorch_msssim.ms_ssim`` refuses any image whose shorter side is 160 px or less with the
+11 px window, whatever weights it is given (an assert on four downsamplings), so it cannot score
+the default config's 128 px images; tests/test_metrics.py checks the agreement on real renders.
+
+FLIP is NVIDIA's LDR-FLIP (Andersson et al. 2020, package ``flip-evaluator``): the mean of its
+per-pixel perceptual error map, in [0, 1], lower is better, for sRGB images viewed at the
+package's default 67 pixels per degree (a 0.7 m wide 4K monitor seen from 0.7 m). It has no
+learned weights, so unlike LPIPS it is always available.
 
 LPIPS uses the ``lpips`` package's linear layers (v0.1, shipped with the package) on an AlexNet
 backbone whose ImageNet weights are read from the torch hub cache; nothing is downloaded.
@@ -98,6 +108,19 @@ def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
     factors.append(torch.relu(ssim))
     per_channel = torch.prod(torch.stack(factors) ** weights.view(-1, 1, 1), dim=0)
     return float(per_channel.mean())
+
+
+def flip(a: np.ndarray, b: np.ndarray) -> float:
+    """Returns the mean LDR-FLIP error of test image ``b`` against reference ``a`` (0 when identical)."""
+    import flip_evaluator  # imported here: only scoring pays for loading its extension
+
+    _check_pair(a, b)
+    _, mean, _ = flip_evaluator.evaluate(_unit_float(a), _unit_float(b), "LDR", applyMagma=False)
+    return float(mean)
+
+
+def _unit_float(img: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(img, dtype=np.float32) / 255
 
 
 class LPIPSMetric:

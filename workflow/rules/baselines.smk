@@ -5,6 +5,9 @@
 #                                        metrics.csv, timing.json, decoded/t{t}/ (the zoom timestep)
 #   baselines/{variant}/lambda{lam}/     a learned run in the mode-directory layout: model/,
 #                                        shards/, decoded/, timing/, metrics/t{t}.csv
+#   baselines/{method}/p{size}/          an INR (E-NeRV, HNeRV, NeRVI-like) at one parameter budget, in
+#                                        the fcnr.inr.run layout: model/, bitstream.inr, decoded/,
+#                                        metrics.csv, timing.json
 #   baselines/rd.csv, bdrate.csv         fcnr rd: one RD point per method and setting; BD-rates
 
 from fcnr.baselines import CODECS
@@ -75,6 +78,8 @@ def rd_inputs(wildcards):
     files = [f for _, _, folder in learned_runs(ds, mode) for f in run_files(folder, ts)]
     files += [f"results/{ds}/{mode}/baselines/{codec}" for codec in classical_codecs(ds)]
     files += [f"{folder}/decoded/t{tstr(zoom_timestep(ds))}" for _, _, folder in learned_runs(ds, mode)]
+    files += [f"{folder}/{name}" for _, _, folder in inr_runs(ds, mode) for name in ("metrics.csv", "timing.json")]
+    files += [f"{folder}/decoded" for _, _, folder in inr_runs(ds, mode)]
     return files
 
 
@@ -85,6 +90,7 @@ def rd_args(wildcards):
     settings_dirs = [f"results/{ds}/{mode}/baselines/{c}/q{q}" for c, qs in classical_codecs(ds).items() for q in qs]
     if settings_dirs:
         args.append("--classical " + " ".join(settings_dirs))
+    args += [f"--inr {method} {size} {folder}" for method, size, folder in inr_runs(ds, mode)]
     args.append("--timesteps " + " ".join(str(t) for t in baseline_timesteps(ds)))
     return " ".join(args)
 
@@ -248,3 +254,131 @@ def baseline_report_inputs(wildcards):
 
 
 REPORT_INPUTS.append(baseline_report_inputs)
+
+
+# ---- INRs: E-NeRV, HNeRV and NeRVI-like, one run per method and parameter budget (fcnr inr) ----------
+# Each represents every view of the INR timesteps; train writes the bitstream, decode reads only that
+# file, evaluate scores the decoded images. Lower priority: FCNR and the classical codecs come first.
+
+from fcnr.inr import METHODS as INR_METHODS
+
+wildcard_constraints:
+    method="|".join(INR_METHODS),
+    size=r"\d+",
+
+INR_RUN = "results/{ds}/{mode}/baselines/{method}/p{size}"
+INR_LOG = "logs/{ds}/{mode}/baselines/{method}-p{size}"
+INR_PRIORITY = -10
+
+
+def inr(ds):
+    """Returns the dataset's validated `baselines.inr` section."""
+    return bl(ds)["inr"]
+
+
+def inr_timesteps(ds):
+    """Returns the timesteps the INRs represent: `baselines.inr.timesteps` of the compared ones."""
+    return compared_timesteps(baseline_timesteps(ds), inr(ds)["timesteps"])
+
+
+def inr_runs(ds, mode):
+    """Returns [(method, size, run folder)] of every INR of one dataset mode (none when baselines are off)."""
+    modes_wanted = inr(ds)["modes"]
+    if not bl(ds)["enabled"] or (modes_wanted is not None and mode not in modes_wanted):
+        return []
+    return [(method, size, f"results/{ds}/{mode}/baselines/{method}/p{size}")
+            for method, spec in inr(ds)["methods"].items() for size in spec["sizes"]]
+
+
+def inr_train_args(wildcards):
+    """Returns the `fcnr inr train` options of one method: timesteps, epochs, minutes, device."""
+    spec = inr(wildcards.ds)["methods"][wildcards.method]
+    args = ["--timesteps " + " ".join(str(t) for t in inr_timesteps(wildcards.ds)), f"--epochs {spec['epochs']}"]
+    if spec["minutes"] is not None:
+        args.append(f"--minutes {spec['minutes']}")
+    return " ".join(args + [f"--device {inr(wildcards.ds)['device']}"])
+
+
+rule inr_train:
+    input:
+        images=lambda wc: [image_dir(wc.ds, wc.mode, t) for t in inr_timesteps(wc.ds)],
+        views="results/{ds}/views.csv",
+    # MODEL/checkpoints/ survives a killed job, which then resumes; a finished run deletes them.
+    output:
+        bitstream=INR_RUN + "/bitstream.inr",
+        encode=INR_RUN + "/encode.json",
+        summary=INR_RUN + "/model/train_summary.json",
+        curve=INR_RUN + "/model/train_log.csv",
+    params:
+        args=inr_train_args,
+        run=INR_RUN,
+    log:
+        INR_LOG + "/train.log",
+    benchmark:
+        "benchmarks/{ds}/{mode}/baselines/{method}-p{size}/train.tsv"
+    priority: INR_PRIORITY
+    threads: lambda wc: inr(wc.ds)["threads"]
+    resources:
+        mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
+        runtime=24 * 60,
+    shell:
+        "OMP_NUM_THREADS={threads} fcnr inr train results/{wildcards.ds}/{wildcards.mode}/images "
+        "--views {input.views} --method {wildcards.method} --size {wildcards.size} {params.args} "
+        "--out {params.run} > {log} 2>&1 && rm -rf {params.run}/model/checkpoints"
+
+
+rule inr_decode:
+    input:
+        bitstream=INR_RUN + "/bitstream.inr",
+        views="results/{ds}/views.csv",
+    output:
+        decoded=directory(INR_RUN + "/decoded"),
+        timing=INR_RUN + "/decode.json",
+    params:
+        device=lambda wc: inr(wc.ds)["device"],
+    log:
+        INR_LOG + "/decode.log",
+    priority: INR_PRIORITY
+    threads: lambda wc: inr(wc.ds)["threads"]
+    resources:
+        mem_mb=lambda wc: 2000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
+        runtime=120,
+    shell:
+        "OMP_NUM_THREADS={threads} fcnr inr decode {input.bitstream} --views {input.views} --out {output.decoded} "
+        "--timing-json {output.timing} --device {params.device} > {log} 2>&1"
+
+
+rule inr_evaluate:
+    input:
+        truth=lambda wc: [image_dir(wc.ds, wc.mode, t) for t in inr_timesteps(wc.ds)],
+        bitstream=INR_RUN + "/bitstream.inr",
+        decoded=INR_RUN + "/decoded",
+        times=[INR_RUN + "/encode.json", INR_RUN + "/decode.json", INR_RUN + "/model/train_summary.json"],
+        views="results/{ds}/views.csv",
+        split="results/{ds}/split.csv",
+    output:
+        metrics=INR_RUN + "/metrics.csv",
+        timing=INR_RUN + "/timing.json",
+    params:
+        run=INR_RUN,
+        lpips=lambda wc: "" if settings(wc.ds)["evaluate"]["lpips"] else "--no-lpips",
+        device=lambda wc: settings(wc.ds)["evaluate"]["device"],
+    log:
+        INR_LOG + "/evaluate.log",
+    priority: INR_PRIORITY
+    threads: lambda wc: settings(wc.ds)["evaluate"]["threads"]
+    resources:
+        mem_mb=lambda wc: 2000 + 200 * settings(wc.ds)["render"]["size"] ** 2 // 1_000_000,
+        runtime=60,
+    shell:
+        "OMP_NUM_THREADS={threads} fcnr inr evaluate {params.run} --images results/{wildcards.ds}/{wildcards.mode}/images "
+        "--views {input.views} --split {input.split} --device {params.device} {params.lpips} > {log} 2>&1"
+
+
+def inr_report_inputs(wildcards):
+    """Returns every INR's training curve (the report's INR training section reads them)."""
+    ds = wildcards.ds
+    return [f"{folder}/model/train_log.csv" for mode in modes(ds) for _, _, folder in inr_runs(ds, mode)]
+
+
+REPORT_INPUTS.append(inr_report_inputs)

@@ -19,7 +19,7 @@ from fcnr.report.baselines import (
 )
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import fmt, image, note
-from fcnr.report.sections.images import zoom_window
+from fcnr.report.sections.images import boxed, zoom_window
 
 TITLE = "Zoom-ins at similar BPP"
 ORDER = 80
@@ -63,10 +63,8 @@ def mode_zoom(ctx: ReportContext, mode: str, t: int, fraction: float) -> str:
                         f"{fmt(p['bpp'], 3)} bpp on average")  # fmt: skip
     r, c, side = zoom_window(reference, decoded[0], fraction) if decoded else (0, 0, reference.shape[0])
     crop = (slice(r, r + side), slice(c, c + side))
-    boxed = reference.copy()
-    boxed[r : r + side, [c, min(c + side, boxed.shape[1]) - 1]] = (255, 0, 0)
-    boxed[[r, min(r + side, boxed.shape[0]) - 1], c : c + side] = (255, 0, 0)
-    figures = [image(boxed, f"ground truth t={t} view {view}", "ground truth (red: zoomed region)", 2 * SHOWN),
+    figures = [image(boxed(reference, r, c, side), f"ground truth t={t} view {view}",
+                     "ground truth (red: zoomed region)", 2 * SHOWN),
                image(reference[crop], "ground truth zoom", "ground truth, zoomed", SHOWN)]  # fmt: skip
     figures += [image(np.ascontiguousarray(d[crop]), caption, caption, SHOWN) for d, caption in zip(decoded, captions)]
     title = (f"{MODE_NAMES[mode]}: t={t}, view {view}; each method at its setting nearest FCNR's "

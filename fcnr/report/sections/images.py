@@ -49,6 +49,14 @@ def zoom_window(reference: np.ndarray, decoded: np.ndarray, fraction: float) -> 
     return int(r), int(c), side
 
 
+def boxed(reference: np.ndarray, r: int, c: int, side: int) -> np.ndarray:
+    """Returns a copy of ``reference`` with the zoomed square (row r, column c, side) outlined in red."""
+    out = reference.copy()
+    out[r : r + side, [c, min(c + side, out.shape[1]) - 1]] = (255, 0, 0)
+    out[[r, min(r + side, out.shape[0]) - 1], c : c + side] = (255, 0, 0)
+    return out
+
+
 def example(ctx: ReportContext, mode: str, label: str, row: dict[str, Any], zoom: float) -> str:
     """Returns one example: ground truth, decoded, error map, and the three zoomed in."""
     t, v = row["t"], row["view"]
@@ -57,13 +65,11 @@ def example(ctx: ReportContext, mode: str, label: str, row: dict[str, Any], zoom
     errors, top = error_map(reference, decoded)
     r, c, side = zoom_window(reference, decoded, zoom)
     crop = (slice(r, r + side), slice(c, c + side))
-    boxed = reference.copy()
-    boxed[r : r + side, [c, min(c + side, boxed.shape[1]) - 1]] = (255, 0, 0)
-    boxed[[r, min(r + side, boxed.shape[0]) - 1], c : c + side] = (255, 0, 0)
     title = (f"{MODE_NAMES[mode]}, {label}: t={t}, view {v} ({row['split']}), PSNR {fmt(row['psnr'])} dB, "
              f"MS-SSIM {fmt(row['msssim'], 4)}, {fmt(row['bpp'], 4)} bpp")  # fmt: skip
     figures = [
-        image(boxed, f"ground truth t={t} view {v}", "ground truth (red: zoomed region)", SHOWN),
+        image(boxed(reference, r, c, side), f"ground truth t={t} view {v}", "ground truth (red: zoomed region)",
+              SHOWN),
         image(decoded, f"decoded t={t} view {v}", "decoded", SHOWN),
         image(errors, f"error map t={t} view {v}", f"|error|, black 0 to yellow {top:.0f}+ (of 255)", SHOWN),
         image(reference[crop], f"ground truth zoom t={t} view {v}", "ground truth, zoomed", ZOOM_SHOWN),

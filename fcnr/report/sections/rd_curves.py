@@ -1,4 +1,4 @@
-"""Rate-distortion curves of FCNR and every baseline: BPP against PSNR, MS-SSIM and LPIPS."""
+"""Rate-distortion curves of FCNR and every baseline: BPP against PSNR, MS-SSIM, FLIP and LPIPS."""
 
 from __future__ import annotations
 
@@ -8,26 +8,30 @@ from typing import Any
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from fcnr.baselines.rd import LEARNED, curves, label
+from fcnr.inr import METHODS as INR_METHODS
 from fcnr.report.baselines import baseline_modes, compared, lpips_reason, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import figure, fmt, note, plt, table
 
 TITLE = "Rate-distortion curves"
 ORDER = 60
-AXES = (("psnr", "PSNR (dB)"), ("msssim", "MS-SSIM"), ("lpips", "LPIPS (lower is better)"))
+AXES = (("psnr", "PSNR (dB)"), ("msssim", "MS-SSIM"), ("flip", "FLIP (lower is better)"),
+        ("lpips", "LPIPS (lower is better)"))  # fmt: skip
 
 
 def _style(method: str) -> dict[str, Any]:
-    """Returns the line style of a method: FCNR bold, learned solid, classical dashed."""
+    """Returns the line style of a method: FCNR bold, learned solid, INRs dotted, classical dashed."""
     if method == "fcnr":
         return {"color": "black", "linewidth": 2.4, "marker": "o", "zorder": 5}
+    if method in INR_METHODS:
+        return {"linestyle": ":", "marker": "D", "markersize": 7}
     return {"linestyle": "-" if method in LEARNED else "--", "marker": "s" if method in LEARNED else "^"}
 
 
 def plot(points: list[dict[str, Any]], mode: str, with_lpips: bool) -> str:
     """Returns the mode's RD plots as one inline figure."""
     axes_shown = [a for a in AXES if with_lpips or a[0] != "lpips"]
-    fig, axes = plt.subplots(1, len(axes_shown), figsize=(5.2 * len(axes_shown), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(axes_shown), figsize=(4.6 * len(axes_shown), 4.2), squeeze=False)
     for ax, (key, title) in zip(axes[0], axes_shown):
         for method, group in curves(points).items():
             group = [p for p in group if not math.isnan(p[key])]
@@ -51,10 +55,11 @@ def points_table(points: list[dict[str, Any]]) -> str:
     """Returns every RD point as a table (inside a collapsible block), FCNR's first."""
     ordered = sorted(points, key=lambda p: (p["method"] != "fcnr", p["method"], p["bpp"]))
     rows = [[label(p["method"]), f"{p['setting']} {fmt(p['value'], 1 if p['setting'] == 'lambda' else 0)}",
-             fmt(p["bpp"], 4), fmt(p["psnr"]), fmt(p["msssim"], 4), fmt(p["lpips"], 4),
+             fmt(p["bpp"], 4), fmt(p["psnr"]), fmt(p["msssim"], 4), fmt(p["flip"], 4), fmt(p["lpips"], 4),
              fmt(p["et_hours"], 4), fmt(p["dt_seconds"], 2)] for p in ordered]  # fmt: skip
     ours = [i for i, p in enumerate(ordered) if p["method"] == "fcnr"]
-    body = table(["method", "setting", "BPP", "PSNR", "MS-SSIM", "LPIPS", "ET (h)", "DT (s)"], rows, highlight=ours)
+    header = ["method", "setting", "BPP", "PSNR", "MS-SSIM", "FLIP", "LPIPS", "ET (h)", "DT (s)"]
+    body = table(header, rows, highlight=ours)
     return f"<details><summary>All {len(points)} points</summary>{body}</details>"
 
 
@@ -67,8 +72,10 @@ def render(ctx: ReportContext) -> str | None:
         f"Every method is scored by the same metric code on the same images: all views of timestep(s) "
         f"{', '.join(map(str, compared(ctx)))}. BPP counts the real bytes of each method's files "
         "(FCNR: shards; image codecs: one file per image; video codecs: the Matroska file of a "
-        "timestep's views); FCNR's decoder weights are not counted here (see the summary for that). "
-        "ET includes training for the learned methods."
+        "timestep's views; INRs: their bitstream, the whole network and HNeRV's embeddings); FCNR's decoder "
+        "weights are not counted here (see the summary for that). ET includes training for the learned methods "
+        "and the INRs. An INR's setting is its parameter budget; it is run on the modes and timesteps of "
+        "baselines.inr (see the summary)."
     )]  # fmt: skip
     for mode in modes:
         points = rd_points(ctx, mode)

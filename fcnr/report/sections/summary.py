@@ -1,18 +1,23 @@
-"""The paper's Table 2 layout: its FCNR figures beside this run's, plus rate and speed details."""
+"""The paper's Table 2 layout: its rows beside this run's FCNR and measured INRs, plus rate and speed details."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from fcnr.baselines.rd import label
+from fcnr.inr import METHODS as INR_METHODS
+from fcnr.report.baselines import main_lambda, rd_points
 from fcnr.report.context import MODE_NAMES, MODES, ReportContext
 from fcnr.report.html import Raw, esc, fmt, note, table
 
 TITLE = "Results beside the paper (Table 2)"
 ORDER = 10
 
-# (label, key, decimals) of each Table-2 column; the paper's Table 2 has no MS-SSIM.
-COLUMNS = [("PSNR (dB)", "psnr", 2), ("LPIPS", "lpips", 4), ("MS-SSIM", "msssim", 4), ("BPP", "bpp", 4),
-           ("ET (h)", "et_h", 3), ("DT (s)", "dt_s", 2)]  # fmt: skip
+# (label, key, decimals) of each Table-2 column; the paper's Table 2 has no MS-SSIM and no FLIP.
+COLUMNS = [("PSNR (dB)", "psnr", 2), ("LPIPS", "lpips", 4), ("MS-SSIM", "msssim", 4), ("FLIP", "flip", 4),
+           ("BPP", "bpp", 4), ("ET (h)", "et_h", 3), ("DT (s)", "dt_s", 2)]  # fmt: skip
+# The paper's name of each INR (its Table 2 calls the reconstructed one NeRVI).
+PAPER_NAMES = {"enerv": "E-NeRV", "hnerv": "HNeRV", "nervi": "NeRVI"}
 
 
 def ours(ctx: ReportContext, mode: str) -> dict[str, Any] | None:
@@ -21,8 +26,24 @@ def ours(ctx: ReportContext, mode: str) -> dict[str, Any] | None:
     if summary is None or timing is None:
         return None
     means = summary["all"]
-    return {"psnr": means["psnr"], "lpips": means["lpips"], "msssim": means["msssim"], "bpp": means["bpp"],
-            "et_h": timing["et_hours"], "dt_s": timing["dt_seconds"]}  # fmt: skip
+    return {"psnr": means["psnr"], "lpips": means["lpips"], "msssim": means["msssim"], "flip": means.get("flip"),
+            "bpp": means["bpp"], "et_h": timing["et_hours"], "dt_s": timing["dt_seconds"]}  # fmt: skip
+
+
+def point_figures(point: dict[str, Any]) -> dict[str, Any]:
+    """Returns an RD point's Table-2 figures (its means over the images it was scored on)."""
+    return {"psnr": point["psnr"], "lpips": point["lpips"], "msssim": point["msssim"], "flip": point["flip"],
+            "bpp": point["bpp"], "et_h": point["et_hours"], "dt_s": point["dt_seconds"]}  # fmt: skip
+
+
+def measured(ctx: ReportContext, method: str, setting: str | None = None) -> dict[tuple, dict[str, dict]]:
+    """Returns {(label, value): {mode: figures}} of one method's RD points in every mode (one key per setting)."""
+    found: dict[tuple, dict[str, dict]] = {}
+    for mode in ctx.modes:
+        for p in rd_points(ctx, mode) or []:
+            if p["method"] == method and (setting is None or float(p["value"]) == float(setting)):
+                found.setdefault((p["setting"], p["value"]), {})[mode] = point_figures(p) | {"images": p["images"]}
+    return found
 
 
 def _row(label: str, figures: dict[str, dict[str, Any] | None]) -> list[str]:
@@ -36,11 +57,48 @@ def _row(label: str, figures: dict[str, dict[str, Any] | None]) -> list[str]:
 def _table2(ctx: ReportContext) -> str:
     header = [[("", 1)] + [(MODE_NAMES[m], len(COLUMNS)) for m in MODES], ["method"] + [c[0] for c in COLUMNS] * 2]
     paper = ctx.paper()
-    rows = []
+    rows, mine = [], []
+    for method in INR_METHODS:
+        if PAPER_NAMES[method] in paper:
+            rows.append(_row(f"{PAPER_NAMES[method]} (paper)", paper[PAPER_NAMES[method]]))
+        for (_, size), figures in measured(ctx, method).items():
+            mine.append(len(rows))
+            rows.append(_row(f"{label(method)} (this run, {fmt(int(size))} parameters)", figures))
+    if "ECSIC" in paper:
+        rows.append(_row("ECSIC (paper)", paper["ECSIC"]))
     if "FCNR" in paper:
         rows.append(_row("FCNR (paper)", paper["FCNR"]))
-    rows.append(_row("FCNR (this run)", {m: ours(ctx, m) for m in ctx.modes}))
-    return table(header, rows, caption=f"{ctx.dataset}: mean over all images", cls="table2", highlight=[len(rows) - 1])
+    for figures in measured(ctx, "fcnr", main_lambda(ctx)).values():
+        mine.append(len(rows))
+        rows.append(_row("FCNR (this run, the baselines' images)", figures))
+    mine.append(len(rows))
+    rows.append(_row("FCNR (this run, all images)", {m: ours(ctx, m) for m in ctx.modes}))
+    return table(header, rows, caption=f"{ctx.dataset}: the paper's Table 2 and this run", cls="table2",
+                 highlight=mine)  # fmt: skip
+
+
+def _scope(ctx: ReportContext) -> str:
+    """Returns what each measured row averages over: its images, timesteps and modes."""
+    parts = []
+    for method in (*INR_METHODS, "fcnr"):
+        setting = main_lambda(ctx) if method == "fcnr" else None
+        for (_, value), figures in measured(ctx, method, setting).items():
+            where = ", ".join(f"{MODE_NAMES[m]} {fmt(int(f['images']))} images" for m, f in figures.items())
+            absent = [MODE_NAMES[m] for m in ctx.modes if m not in figures]
+            parts.append(f"{label(method)}{'' if method == 'fcnr' else f' ({fmt(int(value))} parameters)'}: {where}"
+                         + (f"; not run for {', '.join(absent)}" if absent else ""))
+    if not parts:
+        return ""
+    ts = ", ".join(map(str, ctx.settings.get("timesteps", [])))
+    return note(Raw(
+        "Measured rows other than FCNR's last are means over the images each method was run on (every view of "
+        "the baselines' compared timesteps; the INRs of <code>baselines.inr.timesteps</code> of them): "
+        + esc("; ".join(parts)) + f". The last row averages all images of the run (timesteps {esc(ts)}). "
+        "An INR's BPP is 8 &times; its bitstream's bytes over its images' pixels (the whole network and, for "
+        "HNeRV, the embeddings); its ET is training plus writing the bitstream, its DT loading the bitstream "
+        "plus decoding every image. NeRVI has no public code: its row here is the NeRVI-like reconstruction "
+        "(fcnr/inr/nervi.py), beside the paper's NeRVI."
+    ))  # fmt: skip
 
 
 def _scale(ctx: ReportContext) -> str:
@@ -97,10 +155,11 @@ def render(ctx: ReportContext) -> str | None:
     if not any(ours(ctx, m) for m in ctx.modes):
         return None
     explain = note(Raw(
-        "PSNR, MS-SSIM and LPIPS are means over every image (seen and unseen views and timesteps). "
-        "BPP is the mean per image from the shards (each image carries half of its pair's record and a "
-        "share of the shard header). ET is the total encoding time in hours, training included; DT the "
+        "FCNR's row of all images: PSNR, MS-SSIM, FLIP and LPIPS are means over every image (seen and unseen "
+        "views and timesteps); BPP is the mean per image from the shards (each image carries half of its pair's "
+        "record and a share of the shard header). ET is the total encoding time in hours, training included; DT the "
         "total decoding time in seconds, both over all images of the run. The paper's figures are for "
-        "24,360 images of 1024&sup2; per mode on an NVIDIA A40."
+        "24,360 images of 1024&sup2; per mode on an NVIDIA A40. FLIP (NVIDIA's LDR-FLIP, lower is better) is "
+        "not in the paper."
     ))  # fmt: skip
-    return _table2(ctx) + _lpips_notes(ctx) + explain + _scale(ctx) + _details(ctx) + _paper_table(ctx)
+    return _table2(ctx) + _lpips_notes(ctx) + explain + _scope(ctx) + _scale(ctx) + _details(ctx) + _paper_table(ctx)
