@@ -17,8 +17,8 @@ from safetensors.torch import load_file
 from fcnr.cli import main
 from fcnr.inr.data import image_set
 from fcnr.inr.models import sized_config
-from fcnr.inr.recipes import lr_factor
 from fcnr.inr.train import INRSettings, INRTrainer
+from fcnr.training.schedule import learning_rate
 
 EPOCHS, BUDGET = 12, 12_000
 
@@ -41,11 +41,9 @@ def log_rows(run):
 
 
 def test_schedule_warms_up_then_follows_a_cosine_to_zero():
-    assert lr_factor(0.0, 0.2) == pytest.approx(0.1)
-    assert lr_factor(0.1, 0.2) == pytest.approx(0.55)
-    assert lr_factor(0.2, 0.2) == pytest.approx(1.0)
-    assert lr_factor(0.6, 0.2) == pytest.approx(0.5)
-    assert lr_factor(0.999, 0.2) < 1e-4
+    lr = [learning_rate(step, 101, 1.0, "cosine", warmup=20, final_ratio=0.0) for step in range(101)]
+    assert lr[0] == pytest.approx(0.1) and lr[10] == pytest.approx(0.55) and lr[20] == pytest.approx(1.0)
+    assert lr[60] == pytest.approx(0.5) and lr[100] == 0.0
 
 
 def test_minutes_cap_stops_after_the_running_epoch(data, tmp_path):

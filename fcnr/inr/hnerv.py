@@ -5,8 +5,15 @@ A ConvNeXt encoder (one block per stage, strides ``strides``, widths ``enc_width
 (W / prod) values. The decoder mirrors the strides, so HNeRV's fc grid is 1 x 1: a 1x1 conv +
 GELU to ``width`` channels, then stage i is conv(k_i) -> PixelShuffle -> GELU with
 k_i = min(1 + 2 i, 5) (``--ks 0_1_5``) and its width divided by 1.2 (rounded) down to
-``lower_width``; the head is a 3x3 conv to RGB with tanh * 0.5 + 0.5. The encoder is training
+``lower_width``; the head is a 3x3 conv to RGB plus ``out_bias``. The encoder is training
 machinery only: the bitstream holds the decoder and the (quantized) embeddings.
+
+Output: the reference offers ``--out_bias tanh`` (its default: tanh * 0.5 + 0.5), ``sigmoid`` or a
+number (a linear output plus that bias). Visualization images are mostly white background, which
+tanh reaches only by saturating: with it, every tornado IR run here (30k parameters, 30 epochs)
+collapsed to an all-white image within two epochs (the head's input averaged 57, so no gradient
+came back). So this uses the reference's linear ``out_bias 0.5``; decoded images are clamped to
+[0, 1] as every image is.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from torch import nn
 from fcnr.inr.base import INR
 from fcnr.inr.layers import ConvNeXtEncoder, NeRVBlock
 
-DEFAULTS = {"enc_width": 32, "embed_channels": 4, "lower_width": 8, "reduce": 1.2}
+DEFAULTS = {"enc_width": 32, "embed_channels": 4, "lower_width": 8, "reduce": 1.2, "out_bias": 0.5}
 
 
 def decoder_widths(width: int, stages: int, reduce: float, lower_width: int) -> list[int]:
@@ -68,4 +75,8 @@ class HNeRV(INR):
         return self.encoder(images)
 
     def synthesize(self, codes: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(self.head(self.stages(self.stem(codes)))) * 0.5 + 0.5
+        out = self.head(self.stages(self.stem(codes)))
+        bias = self.config["out_bias"]
+        if bias == "tanh":
+            return torch.tanh(out) * 0.5 + 0.5
+        return torch.sigmoid(out) if bias == "sigmoid" else out + float(bias)

@@ -2,13 +2,12 @@
 
 Every schedule is the references' warmup-then-cosine: the learning rate rises linearly from 0.1 lr
 to lr over the first ``warmup`` fraction of the steps, then follows a half cosine to 0 (E-NeRV's
-``warmup_cosine``, HNeRV's ``cosine_0.1_1_0.1``). It is a function of the step alone, so a resumed
-run continues on the same curve.
+``warmup_cosine``, HNeRV's ``cosine_0.1_1_0.1``): ``fcnr.training.schedule.learning_rate`` with a
+final ratio of 0, a function of the step alone, so a resumed run continues on the same curve.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 
@@ -34,12 +33,3 @@ RECIPES = {
                     "reconstruction: NeRV's recipe (Fusion6, Adam lr 5e-4 betas (0.5, 0.999), 20 % warmup, "
                     "batch 1) plus an L1 term on the foreground, for the paper's 'mask loss'"),
 }  # fmt: skip
-
-WARMUP_START = 0.1
-
-
-def lr_factor(progress: float, warmup: float) -> float:
-    """Returns the learning-rate multiplier at ``progress`` in [0, 1) of the run: linear warmup, then cosine to 0."""
-    if progress < warmup:
-        return WARMUP_START + (1 - WARMUP_START) * progress / warmup
-    return 0.5 * (1 + math.cos(math.pi * (progress - warmup) / (1 - warmup)))

@@ -35,10 +35,11 @@ from fcnr.inr.bitstream import write_bitstream
 from fcnr.inr.data import ImageSet
 from fcnr.inr.losses import LOSSES
 from fcnr.inr.models import build_model
-from fcnr.inr.recipes import RECIPES, lr_factor
+from fcnr.inr.recipes import RECIPES
+from fcnr.training.checkpoints import latest_checkpoint, restore, save_checkpoint
+from fcnr.training.schedule import learning_rate
 
 LOG_COLUMNS = ("epoch", "step", "loss", "psnr", "lr", "seconds")
-KEEP_CHECKPOINTS = 2
 CONFIG, WEIGHTS, SUMMARY, LOG = "config.json", "weights.safetensors", "train_summary.json", "train_log.csv"
 
 
@@ -50,31 +51,6 @@ class INRSettings:
     minutes: float | None = None
     seed: int = 0
     device: str = "cpu"
-
-
-def optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, dict]]:
-    """Returns an optimizer's per-parameter state as named CPU tensors and JSON-ready scalars."""
-    tensors: dict[str, torch.Tensor] = {}
-    scalars: dict[str, dict] = {}
-    for index, state in optimizer.state_dict()["state"].items():
-        for key, value in state.items():
-            if torch.is_tensor(value):
-                tensors[f"optim/{index}/{key}"] = value.detach().cpu().contiguous()
-            else:
-                scalars.setdefault(str(index), {})[key] = value
-    return tensors, scalars
-
-
-def load_optimizer(optimizer, tensors: dict[str, torch.Tensor], scalars: dict, groups: list, device) -> None:
-    """Restores an optimizer from ``optimizer_tensors``' output and its saved param groups."""
-    state: dict[int, dict] = {}
-    for key, value in tensors.items():
-        if key.startswith("optim/"):
-            _, index, name = key.split("/", 2)
-            state.setdefault(int(index), {})[name] = value.to(device)
-    for index, extra in scalars.items():
-        state.setdefault(int(index), {}).update(extra)
-    optimizer.load_state_dict({"state": state, "param_groups": groups})
 
 
 class INRTrainer:
@@ -108,33 +84,21 @@ class INRTrainer:
         return self.out_dir / "checkpoints"
 
     def save_checkpoint(self, epoch: int) -> None:
-        """Writes the state after ``epoch`` epochs; the JSON, written last, marks it complete."""
-        optim, scalars = optimizer_tensors(self.optimizer)
-        tensors = {**{f"model/{k}": v for k, v in state_tensors(self.model).items()}, **optim}
-        base = self.checkpoint_dir() / f"epoch{epoch:05d}"
-        write_bytes(base.with_suffix(".safetensors"), save_safetensors(tensors))
-        write_json(base.with_suffix(".json"), {
-            "epoch": epoch, "seconds": self.seconds, "trajectory": self.trajectory(),
-            "param_groups": self.optimizer.state_dict()["param_groups"], "optim_scalars": scalars,
-        })  # fmt: skip
-        for old in sorted(self.checkpoint_dir().glob("epoch*.json"))[:-KEEP_CHECKPOINTS]:
-            old.unlink()
-            old.with_suffix(".safetensors").unlink(missing_ok=True)
+        """Writes the state after ``epoch`` epochs (``fcnr.training.checkpoints``)."""
+        save_checkpoint(self.checkpoint_dir(), f"epoch{epoch:05d}", self.model, self.optimizer,
+                        {"epoch": epoch, "seconds": self.seconds, "trajectory": self.trajectory()}, self.device)
 
     def resume(self) -> int:
         """Loads the newest complete checkpoint; returns its epoch (0 when there is none)."""
-        found = sorted(self.checkpoint_dir().glob("epoch*.json"))
-        if not found:
+        found = latest_checkpoint(self.checkpoint_dir(), "epoch")
+        if found is None:
             return 0
-        meta = json.loads(found[-1].read_text())
-        if meta["trajectory"] != json.loads(json.dumps(self.trajectory())):
-            raise FCNRError(f"{found[-1]}: the checkpoint was made with other settings ({meta['trajectory']}); "
+        if found.meta["trajectory"] != json.loads(json.dumps(self.trajectory())):
+            raise FCNRError(f"{found.path}: the checkpoint was made with other settings ({found.meta['trajectory']}); "
                             f"delete {self.checkpoint_dir()} to start over or use another --out")  # fmt: skip
-        tensors = load_safetensors(found[-1].with_suffix(".safetensors").read_bytes())
-        load_state(self.model, {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}, found[-1])
-        load_optimizer(self.optimizer, tensors, meta["optim_scalars"], meta["param_groups"], self.device)
-        self.seconds = meta["seconds"]
-        return int(meta["epoch"])
+        restore(found, self.model, self.optimizer, self.device)
+        self.seconds = found.meta["seconds"]
+        return int(found.meta["epoch"])
 
     def open_log(self, start: int):
         """Returns the CSV log opened for appending, cut back to the rows of epochs <= ``start``."""
@@ -153,7 +117,8 @@ class INRTrainer:
         losses, psnrs, lr = [], [], 0.0
         for b in range(self.steps_per_epoch):
             step = epoch * self.steps_per_epoch + b
-            lr = self.recipe.lr * lr_factor(step / self.total_steps, self.recipe.warmup)
+            lr = learning_rate(step, self.total_steps, self.recipe.lr, "cosine",
+                               round(self.recipe.warmup * self.total_steps), final_ratio=0.0)  # fmt: skip
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             images, params = self.images.batch(order[b * batch_size : (b + 1) * batch_size], self.device)

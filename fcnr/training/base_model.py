@@ -3,7 +3,7 @@
 A base model is trained on other timesteps of the datasets than the ones any report uses (each
 manifest's ``timesteps`` window), so warm-starting from it never makes a scored image a seen one.
 Its published folder holds the model (``config.json``, ``weights.safetensors``), its training
-curve and summary, the training command's log (``train.log``) and ``base.json``::
+curve and summary and ``base.json``::
 
     {"format": "fcnr-base", "version": 1, "mode": "ir",
      "datasets": {"tornado": {"timesteps": [30, ...], "used_timesteps": [0, ...], "manifest": "data/tornado.yaml",
@@ -46,8 +46,8 @@ def check_disjoint(chosen: dict[str, list[int]], manifests: dict[str, dict[str, 
 CURVE_ROWS = 4000  # the published training curve keeps at most this many steps (evenly spaced, the last kept)
 
 
-def publish(model_dir: str | os.PathLike, log: str | os.PathLike, folder: str | os.PathLike, provenance: dict) -> None:
-    """Copies a trained base model and its training log into ``folder`` and writes ``base.json`` last.
+def publish(model_dir: str | os.PathLike, folder: str | os.PathLike, provenance: dict) -> None:
+    """Copies a trained base model and its training curve into ``folder`` and writes ``base.json`` last.
 
     ``train_log.csv`` is thinned to at most ``CURVE_ROWS`` steps (``base.json`` says every how many).
     """
@@ -62,7 +62,6 @@ def publish(model_dir: str | os.PathLike, log: str | os.PathLike, folder: str | 
     if rows and (not kept or kept[-1] != rows[-1]):
         kept.append(rows[-1])
     write_text(folder / "train_log.csv", "\n".join([header, *kept]) + "\n")
-    shutil.copyfile(log, folder / "train.log")
     write_json(folder / PROVENANCE, {"format": FORMAT, "version": VERSION, "curve_every": every, **provenance})
 
 

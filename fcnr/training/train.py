@@ -20,26 +20,23 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import json
 import math
 import time
 from pathlib import Path
 
 import torch
-from safetensors.torch import load as load_safetensors
-from safetensors.torch import save as save_safetensors
 from tqdm import tqdm
 
-from fcnr.atomic import write_bytes, write_json, write_text
+from fcnr.atomic import write_json, write_text
 from fcnr.codec.model import FCNRModel, build_model
-from fcnr.codec.model_io import load_state, save_model, state_tensors
+from fcnr.codec.model_io import save_model
 from fcnr.errors import FCNRError
+from fcnr.training.checkpoints import latest_checkpoint, restore, save_checkpoint
 from fcnr.training.data import PairDataset, random_crop
 from fcnr.training.schedule import learning_rate
 from fcnr.training.warm_start import warm_start
 
 LOG_COLUMNS = ("step", "epoch", "loss", "bpp", "psnr", "lr", "seconds")
-KEEP_CHECKPOINTS = 2
 CLIP_NORM = 2.5  # the reference code's gradient clipping
 PRECISIONS = ("fp32", "bf16")
 
@@ -135,53 +132,22 @@ class Trainer:
         return self.out_dir / "checkpoints"
 
     def save_checkpoint(self, step: int) -> None:
-        """Writes the state after ``step`` steps; the JSON, written last, marks it complete."""
-        tensors = {f"model/{k}": v for k, v in state_tensors(self.model).items()}
-        scalars: dict[str, dict] = {}
-        for index, state in self.optimizer.state_dict()["state"].items():
-            for key, value in state.items():
-                if torch.is_tensor(value):
-                    tensors[f"optim/{index}/{key}"] = value.detach().cpu().contiguous()
-                else:
-                    scalars.setdefault(str(index), {})[key] = value
-        tensors["rng/cpu"] = torch.get_rng_state()
-        if self.device.type == "cuda":
-            tensors["rng/cuda"] = torch.cuda.get_rng_state(self.device)
-        base = self.checkpoint_dir() / f"step{step:08d}"
-        write_bytes(base.with_suffix(".safetensors"), save_safetensors(tensors))
-        write_json(base.with_suffix(".json"), {
-            "step": step, "seconds": self.seconds, "model_config": self.model_config,
-            "settings": self.trajectory(),
-            "param_groups": self.optimizer.state_dict()["param_groups"], "optim_scalars": scalars,
-        })  # fmt: skip
-        for old in sorted(self.checkpoint_dir().glob("step*.json"))[:-KEEP_CHECKPOINTS]:
-            old.unlink()
-            old.with_suffix(".safetensors").unlink(missing_ok=True)
+        """Writes the state after ``step`` steps (``fcnr.training.checkpoints``)."""
+        save_checkpoint(self.checkpoint_dir(), f"step{step:08d}", self.model, self.optimizer,
+                        {"step": step, "seconds": self.seconds, "model_config": self.model_config,
+                         "settings": self.trajectory()}, self.device)  # fmt: skip
 
     def resume(self) -> int:
         """Loads the newest complete checkpoint; returns its step (0 when there is none)."""
-        found = sorted(self.checkpoint_dir().glob("step*.json"))
-        if not found:
+        found = latest_checkpoint(self.checkpoint_dir(), "step")
+        if found is None:
             return 0
-        meta_path = found[-1]
-        meta = json.loads(meta_path.read_text())
+        meta = found.meta
         if meta["model_config"] != self.model_config or meta["settings"] != self.trajectory():
-            raise FCNRError(f"{meta_path}: the checkpoint was made with other settings "
+            raise FCNRError(f"{found.path}: the checkpoint was made with other settings "
                             f"({meta['model_config']}, {meta['settings']}); delete {self.checkpoint_dir()} "
                             "to start over or use another --out")  # fmt: skip
-        tensors = load_safetensors(meta_path.with_suffix(".safetensors").read_bytes())
-        load_state(self.model, {k[6:]: v for k, v in tensors.items() if k.startswith("model/")}, meta_path)
-        state: dict[int, dict] = {}
-        for key, value in tensors.items():
-            if key.startswith("optim/"):
-                _, index, name = key.split("/", 2)
-                state.setdefault(int(index), {})[name] = value.to(self.device)
-        for index, extra in meta["optim_scalars"].items():
-            state.setdefault(int(index), {}).update(extra)
-        self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
-        torch.set_rng_state(tensors["rng/cpu"])
-        if self.device.type == "cuda" and "rng/cuda" in tensors:
-            torch.cuda.set_rng_state(tensors["rng/cuda"], self.device)
+        restore(found, self.model, self.optimizer, self.device)
         self.seconds = meta["seconds"]
         return int(meta["step"])
 

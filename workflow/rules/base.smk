@@ -8,7 +8,7 @@
 #   results/base/{ds}/split.csv          every base image is a training image
 #   results/base/{ds}/{mode}/images/t{t}/  fcnr render, one job per timestep
 #   results/base/{mode}/model/           fcnr train on every dataset at once
-#   {base.publish}/{mode}/               the model, its training log and base.json (what it saw)
+#   {base.publish}/{mode}/               the model, its training curve and base.json (what it saw)
 #
 # The default run's `train` never depends on these rules: it reads the published folder (and
 # reruns when its model id changes), so a fresh clone fine-tunes from the committed weights.
@@ -149,9 +149,8 @@ rule base_train:
 rule base_publish:
     input:
         model=[f"results/base/{{mode}}/model/{name}" for name in MODEL_FILES],
-        log="logs/base/{mode}/train.log",
     output:
-        [f"{BASE_PUBLISH}/{{mode}}/{name}" for name in MODEL_FILES + ("train.log", "base.json")],
+        [f"{BASE_PUBLISH}/{{mode}}/{name}" for name in MODEL_FILES + ("base.json",)],
     params:
         provenance=lambda wc: as_json(base_provenance(wc.mode)),
         folder=f"{BASE_PUBLISH}/{{mode}}",
@@ -164,7 +163,7 @@ rule base_publish:
     run:
         from fcnr.training.base_model import publish
 
-        publish(Path(input.model[0]).parent, input.log, params.folder, json.loads(params.provenance))
+        publish(Path(input.model[0]).parent, params.folder, json.loads(params.provenance))
         Path(log[0]).write_text(f"published {params.folder}\n")
 
 
