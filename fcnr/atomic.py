@@ -1,4 +1,4 @@
-"""Writes that never leave a file which looks complete but is not.
+"""Writes that never leave a file which looks complete but is not, and the matching JSON read.
 
 Each helper writes to a temporary name in the target's folder and renames it over the target,
 so an interrupted run leaves either the old file, the new file, or a ``.tmp-*`` leftover.
@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+
+from fcnr.errors import FCNRError
 
 
 @contextlib.contextmanager
@@ -64,3 +66,12 @@ def save_npy(path: str | os.PathLike, array: np.ndarray) -> None:
     """Saves ``array`` in ``.npy`` format to ``path`` atomically."""
     with atomic_open(path, "wb") as handle:
         np.save(handle, array, allow_pickle=False)
+
+
+def read_json(path: str | os.PathLike, advice: str = "") -> Any:
+    """Returns a JSON file's content; a missing, unreadable or broken file is an FCNRError naming it (and ``advice``)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise FCNRError(f"{path}: cannot read ({exc})" + (f"; {advice}" if advice else "")) from exc

@@ -15,12 +15,11 @@ not know this one ignore it. Keys::
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
-from fcnr.atomic import write_json
+from fcnr.atomic import read_json, write_json
 from fcnr.cinema.cameras import CONVENTIONS
 from fcnr.errors import FCNRError
 
@@ -45,10 +44,7 @@ def read_convention(cdb: str | os.PathLike) -> str | None:
     path = Path(cdb) / NAME
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise FCNRError(f"{path}: cannot read ({exc})") from exc
+    data = read_json(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FCNRError(f"{path}: not an {FORMAT} file (format {data.get('format') if isinstance(data, dict) else None!r})")
     if data.get("version") != VERSION:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -26,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.atomic import write_text
+from fcnr.atomic import read_json, write_text
 from fcnr.errors import FCNRError
 
 METRIC_COLUMNS = ("t", "view", "theta", "phi", "split", "psnr", "msssim", "flip", "lpips", "bytes", "bpp")
@@ -157,10 +156,7 @@ def decoder_weights(weights_path: str | os.PathLike) -> dict[str, int]:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise FCNRError(f"{path}: cannot read timing ({exc}); rerun the step that writes it") from exc
+    return read_json(path, "rerun the step that writes this timing file")
 
 
 def timing(mode_dir: str | os.PathLike, timesteps: Sequence[int]) -> dict[str, Any]:

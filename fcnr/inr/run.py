@@ -17,12 +17,12 @@ file + decoding every image.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fcnr.atomic import read_json as atomic_read_json
 from fcnr.errors import FCNRError
 from fcnr.evaluation.evaluate import image_metrics
 from fcnr.images import image_path, read_image, timestep_dir
@@ -69,11 +69,7 @@ class RunDir:
 
 def read_json(path: str | os.PathLike) -> dict[str, Any]:
     """Returns a run's JSON file; a missing or broken one is an FCNRError saying which step writes it."""
-    path = Path(path)
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise FCNRError(f"{path}: cannot read ({exc}); rerun the INR step that writes it") from exc
+    return atomic_read_json(path, "rerun the INR step that writes it")
 
 
 def score(run: RunDir, images_root: str | os.PathLike, views, split: dict[tuple[int, int], str], lpips=None) -> list:

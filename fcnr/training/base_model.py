@@ -13,13 +13,12 @@ curve and summary and ``base.json``::
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
-from fcnr.atomic import write_json, write_text
+from fcnr.atomic import read_json, write_json, write_text
 from fcnr.errors import FCNRError
 from render.manifest import parse_timesteps, used_timesteps
 from render.volumes import check_timesteps
@@ -70,10 +69,7 @@ def read_provenance(model_dir: str | os.PathLike) -> dict | None:
     path = Path(model_dir) / PROVENANCE
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise FCNRError(f"{path}: cannot read ({exc})") from exc
+    data = read_json(path)
     if data.get("format") != FORMAT or data.get("version") != VERSION:
         raise FCNRError(f"{path}: not a {FORMAT} v{VERSION} file")
     return data
