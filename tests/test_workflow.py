@@ -156,6 +156,15 @@ def test_one_shard_builds_only_what_it_needs(tmp_path):
     assert counts == {"volumes": 1, "views": 1, "split": 1, "render": 2, "train": 1, "compress": 1, **base}
 
 
+def test_lambda_point_fine_tunes_the_base_not_the_main_model(tmp_path):
+    # With train.init set, a learned point starts where the main model starts, not after it.
+    target = f"results/{DS}/ir/baselines/fcnr/lambda4000/model/weights.safetensors"
+    proc = snakemake(tmp_path, "-n", "-p", target)
+    counts = job_counts(proc.stdout)
+    assert counts["baseline_train"] == 1 and counts["base_publish"] == 1 and "train" not in counts
+    assert "--init results/base/zoo/ir" in proc.stdout
+
+
 # ---- the report in a real browser ------------------------------------------------------------
 
 # Appended to a copy of the report: marks the body once every image has loaded (or failed).

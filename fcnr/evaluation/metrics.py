@@ -79,10 +79,9 @@ def _blur(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
 def _ssim_terms(x: torch.Tensor, y: torch.Tensor, g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Returns per-channel (ssim, contrast-structure) means of two NCHW float images."""
     c1, c2 = (_K1 * _PEAK) ** 2, (_K2 * _PEAK) ** 2
-    mx, my = _blur(x, g), _blur(y, g)
-    sxx = _blur(x * x, g) - mx * mx
-    syy = _blur(y * y, g) - my * my
-    sxy = _blur(x * y, g) - mx * my
+    # One blur of the five moment images (x, y, x^2, y^2, xy) stacked along the channels.
+    mx, my, exx, eyy, exy = _blur(torch.cat([x, y, x * x, y * y, x * y], dim=1), g).chunk(5, dim=1)
+    sxx, syy, sxy = exx - mx * mx, eyy - my * my, exy - mx * my
     cs = (2 * sxy + c2) / (sxx + syy + c2)
     lum = (2 * mx * my + c1) / (mx * mx + my * my + c1)
     return (lum * cs).mean(dim=(2, 3)), cs.mean(dim=(2, 3))

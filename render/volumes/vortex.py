@@ -76,19 +76,19 @@ class SpectralNS:
         kx, ky, kz = self.k
         return 1j * np.stack([ky * u[2] - kz * u[1], kz * u[0] - kx * u[2], kx * u[1] - ky * u[0]])
 
-    def _rhs(self, uhat: np.ndarray) -> tuple[np.ndarray, float]:
-        """Returns P[u x omega] (dealiased spectrum) and the CFL speed max(|u|+|v|+|w|)."""
+    def _rhs(self, uhat: np.ndarray, with_speed: bool = False) -> tuple[np.ndarray, float | None]:
+        """Returns P[u x omega] (dealiased spectrum) and, if asked, the CFL speed max(|u|+|v|+|w|)."""
         u = self._to_real(uhat)
         w = self._to_real(self.vorticity_hat(uhat))
         cross = np.stack([u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2],
                           u[0] * w[1] - u[1] * w[0]])
         nl = sfft.rfftn(cross, axes=(1, 2, 3), workers=WORKERS) * self.keep
-        speed = float(np.abs(u).sum(axis=0).max())
-        return self._project(nl).astype(np.complex64), speed
+        speed = float(np.abs(u).sum(axis=0).max()) if with_speed else None
+        return self._project(nl).astype(np.complex64, copy=False), speed
 
     def advance(self, duration: float) -> int:
         """Returns the number of steps taken to advance the state by ``duration``."""
-        nl, speed = self._rhs(self.uhat)
+        nl, speed = self._rhs(self.uhat, with_speed=True)
         dx = 2.0 * math.pi / self.n
         steps = max(1, math.ceil(duration / (self.cfl * dx / max(speed, 1e-12))))
         dt = duration / steps
@@ -104,7 +104,7 @@ class SpectralNS:
             u2 = 0.75 * e_half * u0 + 0.25 * (u1 + dt * n1) / e_half
             n2, _ = self._rhs(u2)
             self.uhat = (u0 * e_full / 3.0 + (2.0 / 3.0) * e_half * (u2 + dt * n2)).astype(
-                np.complex64)
+                np.complex64, copy=False)
         self.time += duration
         return steps
 

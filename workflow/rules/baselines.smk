@@ -102,6 +102,22 @@ def learned_train_args(wildcards):
     return section_args(section | ({"max_steps": steps} if steps else {}))
 
 
+def learned_start(wildcards):
+    """Returns the folder a learned point fine-tunes from: train.init (the base model) if set, else FCNR's main model.
+
+    From the base, every point of a curve has the main model's recipe (the base plus a fine-tune at its
+    lambda), and the points train beside the main model instead of after it.
+    """
+    return init_dir(wildcards.ds, wildcards.mode) or f"results/{wildcards.ds}/{wildcards.mode}/model"
+
+
+def learned_start_files(wildcards):
+    """Returns the start's files that this workflow makes (none for a committed base model)."""
+    if init_dir(wildcards.ds, wildcards.mode):
+        return init_input(wildcards)
+    return model_files(wildcards.ds, wildcards.mode)
+
+
 RUN = "results/{ds}/{mode}/baselines/{variant}/lambda{lam}"
 RUN_LOG = "logs/{ds}/{mode}/baselines/{variant}-lambda{lam}"
 
@@ -138,14 +154,17 @@ rule baseline_train:
         images=training_images,
         views="results/{ds}/views.csv",
         split="results/{ds}/split.csv",
-        main=lambda wc: model_files(wc.ds, wc.mode),
+        start=learned_start_files,
     output:
         [f"{RUN}/model/{name}" for name in MODEL_FILES],
     params:
         args=learned_train_args,
+        start=learned_start,
+        start_id=init_param,
         model=RUN + "/model",
     log:
         RUN_LOG + "/train.log",
+    priority: PRIORITY["learned"]
     threads: lambda wc: settings(wc.ds)["train"]["threads"]
     resources:
         mem_mb=lambda wc: 4000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
@@ -153,7 +172,7 @@ rule baseline_train:
     shell:
         "OMP_NUM_THREADS={threads} fcnr train results/{wildcards.ds}/{wildcards.mode}/images "
         "--views {input.views} --split {input.split} --out {params.model} {params.args} "
-        "--init results/{wildcards.ds}/{wildcards.mode}/model --no-progress > {log} 2>&1"
+        "--init {params.start} --no-progress > {log} 2>&1"
 
 
 rule baseline_compress:
@@ -169,6 +188,7 @@ rule baseline_compress:
         device=lambda wc: settings(wc.ds)["codec"]["device"],
     log:
         RUN_LOG + "/compress_t{t}.log",
+    priority: PRIORITY["code"]
     threads: lambda wc: settings(wc.ds)["codec"]["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
@@ -191,6 +211,7 @@ rule baseline_decompress:
         device=lambda wc: settings(wc.ds)["codec"]["device"],
     log:
         RUN_LOG + "/decompress_t{t}.log",
+    priority: PRIORITY["code"]
     threads: lambda wc: settings(wc.ds)["codec"]["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
@@ -216,6 +237,7 @@ rule baseline_evaluate_timestep:
         device=lambda wc: settings(wc.ds)["evaluate"]["device"],
     log:
         RUN_LOG + "/evaluate_t{t}.log",
+    priority: PRIORITY["code"]
     threads: lambda wc: settings(wc.ds)["evaluate"]["threads"]
     resources:
         mem_mb=lambda wc: 2000 + 200 * settings(wc.ds)["render"]["size"] ** 2 // 1_000_000,
@@ -258,7 +280,7 @@ REPORT_INPUTS.append(baseline_report_inputs)
 
 # ---- INRs: E-NeRV, HNeRV and NeRVI-like, one run per method and parameter budget (fcnr inr) ----------
 # Each represents every view of the INR timesteps; train writes the bitstream, decode reads only that
-# file, evaluate scores the decoded images. Lower priority: FCNR and the classical codecs come first.
+# file, evaluate scores the decoded images. After FCNR's jobs, before the classical codecs (PRIORITY).
 
 from fcnr.inr import METHODS as INR_METHODS
 
@@ -268,7 +290,7 @@ wildcard_constraints:
 
 INR_RUN = "results/{ds}/{mode}/baselines/{method}/p{size}"
 INR_LOG = "logs/{ds}/{mode}/baselines/{method}-p{size}"
-INR_PRIORITY = -10
+INR_PRIORITY = PRIORITY["inr"]
 
 
 def inr(ds):

@@ -16,6 +16,7 @@ rule compress:
         "logs/{ds}/{mode}/compress/t{t}.log",
     benchmark:
         "benchmarks/{ds}/{mode}/compress/t{t}.tsv"
+    priority: PRIORITY["code"]
     threads: lambda wc: settings(wc.ds)["codec"]["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
@@ -40,6 +41,7 @@ rule decompress:
         "logs/{ds}/{mode}/decompress/t{t}.log",
     benchmark:
         "benchmarks/{ds}/{mode}/decompress/t{t}.tsv"
+    priority: PRIORITY["code"]
     threads: lambda wc: settings(wc.ds)["codec"]["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,

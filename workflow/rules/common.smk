@@ -261,3 +261,9 @@ def report_inputs(wildcards):
     for extra in REPORT_INPUTS:
         files += list(extra(wildcards))
     return files
+
+
+# Scheduling on a few cores: renders first (every later stage waits on them), then FCNR's trainings
+# (the main model and its lambda points), its coding and scoring, then the INRs' train-decode-score
+# chains; the classical codecs' many short independent jobs fill the cores to the end.
+PRIORITY = {"render": 40, "train": 30, "learned": 25, "code": 20, "inr": 5}

@@ -18,6 +18,7 @@ rule evaluate_timestep:
         "logs/{ds}/{mode}/evaluate/t{t}.log",
     benchmark:
         "benchmarks/{ds}/{mode}/evaluate/t{t}.tsv"
+    priority: PRIORITY["code"]
     threads: lambda wc: settings(wc.ds)["evaluate"]["threads"]
     resources:
         mem_mb=lambda wc: 2000 + 200 * settings(wc.ds)["render"]["size"] ** 2 // 1_000_000,

@@ -31,6 +31,7 @@ rule render:
         "logs/{ds}/{mode}/render/t{t}.log",
     benchmark:
         "benchmarks/{ds}/{mode}/render/t{t}.tsv"
+    priority: PRIORITY["render"]
     threads: lambda wc: settings(wc.ds)["render"]["workers"]
     resources:
         mem_mb=render_mem_mb,

@@ -25,6 +25,7 @@ rule train:
         "logs/{ds}/{mode}/train.log",
     benchmark:
         "benchmarks/{ds}/{mode}/train.tsv"
+    priority: PRIORITY["train"]
     threads: lambda wc: settings(wc.ds)["train"]["threads"]
     resources:
         mem_mb=lambda wc: 4000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
