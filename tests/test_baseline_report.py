@@ -79,6 +79,16 @@ def test_rd_curves_without_lpips_say_why(tornado):
     body = section(tornado, "rd_curves")
     assert body.count("<img") == 1 and "No LPIPS plot: no AlexNet here" in body
     assert "All 10 points" in body and "timestep(s) 3" in body
+    assert "one model each, fine-tuned from FCNR" in body  # train.init is not set here
+
+
+def test_rd_curves_name_the_learned_points_start(tmp_path):
+    make_results(tmp_path, "tornado")
+    settings = json.loads((tmp_path / "settings.json").read_text())
+    settings["config"]["train"].update(init="fcnr/zoo/base-128/{mode}", max_steps=200)
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    body = section(build_report(tmp_path)[0], "rd_curves")
+    assert "fine-tuned from the warm start of the main model (fcnr/zoo/base-128/{mode}) for 200 steps." in body
 
 
 def test_bd_table_and_verdict(tornado):

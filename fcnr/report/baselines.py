@@ -11,6 +11,7 @@ from typing import Any
 
 from fcnr.baselines.rd import compared_timesteps, default_lambda, read_table
 from fcnr.report.context import ReportContext
+from fcnr.report.html import fmt
 
 # The paper's Table 3: ablation on tornado IR (NVIDIA A40, 24,360 images of 1024^2).
 PAPER_ABLATION = {
@@ -53,6 +54,16 @@ def main_lambda(ctx: ReportContext) -> float:
     """Returns FCNR's main lambda: the config's train.lambda, else `fcnr train`'s default."""
     value = config(ctx).get("train", {}).get("lambda")
     return default_lambda() if value is None else float(value)
+
+
+def learned_start(ctx: ReportContext) -> str:
+    """Returns a sentence on where FCNR's other points (lambdas, variants) start their training."""
+    cfg = config(ctx)
+    steps = cfg.get("baselines", {}).get("learned", {}).get("finetune_steps") or cfg.get("train", {}).get("max_steps")
+    init = cfg.get("train", {}).get("init")
+    start = f"the warm start of the main model ({init})" if init else "FCNR's main model"
+    length = f" for {fmt(steps)} steps" if steps else ""
+    return f"FCNR's other points are one model each, fine-tuned from {start}{length}."
 
 
 def compared(ctx: ReportContext) -> list[int]:

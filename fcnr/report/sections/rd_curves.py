@@ -9,7 +9,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from fcnr.baselines.rd import LEARNED, curves, label
 from fcnr.inr import METHODS as INR_METHODS
-from fcnr.report.baselines import baseline_modes, compared, lpips_reason, rd_points
+from fcnr.report.baselines import baseline_modes, compared, learned_start, lpips_reason, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import figure, fmt, note, plt, table
 
@@ -75,7 +75,7 @@ def render(ctx: ReportContext) -> str | None:
         "timestep's views; INRs: their bitstream, the whole network and HNeRV's embeddings); FCNR's decoder "
         "weights are not counted here (see the summary for that). ET includes training for the learned methods "
         "and the INRs. An INR's setting is its parameter budget; it is run on the modes and timesteps of "
-        "baselines.inr (see the summary)."
+        f"baselines.inr (see the summary). {learned_start(ctx)}"
     )]  # fmt: skip
     for mode in modes:
         points = rd_points(ctx, mode)
