@@ -44,6 +44,12 @@ def label(method: str) -> str:
     return LABELS.get(method, method)
 
 
+def learned_steps(config: dict[str, Any]) -> int | None:
+    """Returns the training steps of each learned point: baselines.learned.finetune_steps, else train.max_steps."""
+    steps = config.get("baselines", {}).get("learned", {}).get("finetune_steps")
+    return steps or config.get("train", {}).get("max_steps")
+
+
 def default_lambda() -> float:
     """Returns the lambda `fcnr train` uses when none is given (the model schema's default)."""
     from fcnr.schema import load_yaml

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fcnr.baselines.rd import compared_timesteps, default_lambda, read_table
+from fcnr.baselines.rd import compared_timesteps, default_lambda, learned_steps, read_table
 from fcnr.report.context import ReportContext
 from fcnr.report.html import fmt
 
@@ -59,7 +59,7 @@ def main_lambda(ctx: ReportContext) -> float:
 def learned_start(ctx: ReportContext) -> str:
     """Returns a sentence on where FCNR's other points (lambdas, variants) start their training."""
     cfg = config(ctx)
-    steps = cfg.get("baselines", {}).get("learned", {}).get("finetune_steps") or cfg.get("train", {}).get("max_steps")
+    steps = learned_steps(cfg)
     init = cfg.get("train", {}).get("init")
     start = f"the warm start of the main model ({init})" if init else "FCNR's main model"
     length = f" for {fmt(steps)} steps" if steps else ""

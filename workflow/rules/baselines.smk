@@ -11,7 +11,7 @@
 #   baselines/rd.csv, bdrate.csv         fcnr rd: one RD point per method and setting; BD-rates
 
 from fcnr.baselines import CODECS
-from fcnr.baselines.rd import compared_timesteps, default_lambda, lam_str, run_dir
+from fcnr.baselines.rd import compared_timesteps, default_lambda, lam_str, learned_steps, run_dir
 
 wildcard_constraints:
     codec="|".join(CODECS),
@@ -97,9 +97,8 @@ def rd_args(wildcards):
 
 def learned_train_args(wildcards):
     """Returns the `fcnr train` options of one learned point: the train section with its variant, lambda and steps."""
-    steps = bl(wildcards.ds)["learned"]["finetune_steps"]
     section = dict(settings(wildcards.ds)["train"], variant=wildcards.variant, **{"lambda": float(wildcards.lam)})
-    return section_args(section | ({"max_steps": steps} if steps else {}))
+    return section_args(section | {"max_steps": learned_steps(settings(wildcards.ds))})
 
 
 def learned_start(wildcards):
@@ -290,7 +289,6 @@ wildcard_constraints:
 
 INR_RUN = "results/{ds}/{mode}/baselines/{method}/p{size}"
 INR_LOG = "logs/{ds}/{mode}/baselines/{method}-p{size}"
-INR_PRIORITY = PRIORITY["inr"]
 
 
 def inr(ds):
@@ -338,7 +336,7 @@ rule inr_train:
         INR_LOG + "/train.log",
     benchmark:
         "benchmarks/{ds}/{mode}/baselines/{method}-p{size}/train.tsv"
-    priority: INR_PRIORITY
+    priority: PRIORITY["inr"]
     threads: lambda wc: inr(wc.ds)["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
@@ -360,7 +358,7 @@ rule inr_decode:
         device=lambda wc: inr(wc.ds)["device"],
     log:
         INR_LOG + "/decode.log",
-    priority: INR_PRIORITY
+    priority: PRIORITY["inr"]
     threads: lambda wc: inr(wc.ds)["threads"]
     resources:
         mem_mb=lambda wc: 2000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
@@ -387,7 +385,7 @@ rule inr_evaluate:
         device=lambda wc: settings(wc.ds)["evaluate"]["device"],
     log:
         INR_LOG + "/evaluate.log",
-    priority: INR_PRIORITY
+    priority: PRIORITY["inr"]
     threads: lambda wc: settings(wc.ds)["evaluate"]["threads"]
     resources:
         mem_mb=lambda wc: 2000 + 200 * settings(wc.ds)["render"]["size"] ** 2 // 1_000_000,
