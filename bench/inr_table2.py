@@ -18,8 +18,7 @@ from pathlib import Path
 
 from fcnr.baselines.rd import label, read_table, run_dir
 from fcnr.inr import METHODS as INR_METHODS
-from fcnr.inr.run import RunDir, read_json
-from fcnr.inr.train import read_train_log
+from fcnr.inr.run import RunDir, read_json, read_train_log
 from fcnr.report.sections.inr_training import tail_gain
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from fcnr.codec.coding import Timer, compress_timestep, decode_all
-from fcnr.codec.model_io import load_model, model_id
+from fcnr.codec.model_files import model_id
+from fcnr.codec.model_io import load_model
 from fcnr.codec.shard import read_shard, write_shard
 from fcnr.evaluation.metrics import psnr
 from fcnr.images import image_path, read_image, timestep_dir

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image
 
 from fcnr.atomic import write_bytes
 from fcnr.errors import FCNRError
 from render.rendering import image_name, png_bytes
+
+if TYPE_CHECKING:  # torch is imported where tensors are made: the workflow plans with this module
+    import torch
 
 
 def image_path(images_dir: str | os.PathLike, view: int) -> Path:
@@ -44,9 +47,13 @@ def write_image(path: str | os.PathLike, image: np.ndarray) -> None:
 
 def to_tensor(image: np.ndarray, device: torch.device | str = "cpu") -> torch.Tensor:
     """Returns a uint8 HxWx3 image as a (1, 3, H, W) float32 tensor in [0, 1]."""
+    import torch
+
     return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].to(device, torch.float32) / 255
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:
     """Returns a (1, 3, H, W) tensor in [0, 1] as a uint8 HxWx3 image (rounded)."""
+    import torch
+
     return (x[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()

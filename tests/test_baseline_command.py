@@ -12,7 +12,7 @@ from test_baseline_codecs import rendering
 from fcnr.baselines import make_codec
 from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, read_table
 from fcnr.cli import main
-from fcnr.evaluation.evaluate import read_metrics_csv, write_metrics_csv
+from fcnr.evaluation.evaluate import read_metrics_csv, timing_path, write_metrics_csv
 from fcnr.evaluation.metrics import psnr
 from fcnr.images import read_image, write_image
 from fcnr.training.split import write_split_csv
@@ -89,8 +89,8 @@ def fake_learned_run(folder, rows, train_s=10.0, enc_s=1.0, dec_s=2.0):
     for t in TIMESTEPS:
         write_metrics_csv(folder / "metrics" / f"t{t:04d}.csv", [r for r in rows if r["t"] == t])
         for kind, seconds in (("encode", enc_s), ("decode", dec_s)):
-            (folder / "timing").mkdir(parents=True, exist_ok=True)
-            (folder / "timing" / f"{kind}_t{t:04d}.json").write_text(json.dumps({"seconds": seconds, "images": 2}))
+            timing_path(folder, kind, t).parent.mkdir(parents=True, exist_ok=True)
+            timing_path(folder, kind, t).write_text(json.dumps({"seconds": seconds, "images": 2}))
     (folder / "model").mkdir(parents=True, exist_ok=True)
     (folder / "model" / "train_summary.json").write_text(json.dumps({"seconds": train_s, "steps": 5}))
 

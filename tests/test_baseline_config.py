@@ -55,7 +55,7 @@ def test_bad_settings_name_the_key(section, key):
 def test_compared_timesteps_are_evenly_spread():
     ts = list(range(30, 36))
     assert compared_timesteps(ts, None) == ts and compared_timesteps(ts, 9) == ts
-    assert compared_timesteps(ts, 1) == [30]
+    assert compared_timesteps(ts, 1) == [35]  # the first is a training timestep
     assert compared_timesteps(ts, 2) == [30, 35]
     assert compared_timesteps(ts, 3) == [30, 32, 35]  # round(2.5) = 2
 

@@ -43,7 +43,7 @@ def point_dir(mode_dir, method, setting, value):
 def make_results(root, dataset: str):
     """Writes settings, FCNR's metrics and images, RD and BD tables and every point's decoded image."""
     rng = np.random.default_rng(0)
-    settings = {"dataset": dataset, "modes": ["ir"], "timesteps": [T, T + 1],
+    settings = {"dataset": dataset, "modes": ["ir"], "timesteps": [T - 1, T],  # T: the one compared timestep
                 "config": {"train": {"lambda": None}, "baselines": {"timesteps": 1}, "report": {"zoom": 0.25}}}  # fmt: skip
     (root / "settings.json").write_text(json.dumps(settings))
     mode_dir = root / "ir"
@@ -88,7 +88,7 @@ def test_rd_curves_name_the_learned_points_start(tmp_path):
     settings["config"]["train"].update(init="fcnr/zoo/base-128/{mode}", max_steps=200)
     (tmp_path / "settings.json").write_text(json.dumps(settings))
     body = section(build_report(tmp_path)[0], "rd_curves")
-    assert "fine-tuned from the warm start of the main model (fcnr/zoo/base-128/{mode}) for 200 steps." in body
+    assert "fine-tuned from the warm start of the main model (fcnr/zoo/base-128/ir) for 200 steps." in body
 
 
 def test_bd_table_and_verdict(tornado):

@@ -21,7 +21,8 @@ from fcnr.codec.coding import (
     decode_view,
 )
 from fcnr.codec.model import build_model, latents_crc
-from fcnr.codec.model_io import load_model, model_id, save_model
+from fcnr.codec.model_files import model_id
+from fcnr.codec.model_io import load_model, save_model
 from fcnr.codec.params import view_params
 from fcnr.codec.shard import PairEntry, encode_payload, pack_shard, read_shard
 from fcnr.errors import FCNRError
@@ -102,6 +103,40 @@ def test_compress_writes_shard_timing_and_real_bpp(setup):
     assert timing["bpp"] == pytest.approx(8 * timing["bytes"] / (4 * SIZE[0] * SIZE[1]))
     # Per-image bytes: half its pair's record plus an even share of the header.
     assert sum(2 * shard.image_bytes(i) for i in range(len(shard.records))) == pytest.approx(shard.size)
+
+
+def test_several_timesteps_in_one_call_equal_one_call_each(setup, tmp_path):
+    model, views = str(setup["model_dir"]), str(setup["root"] / "views.csv")
+    later = tmp_path / "images" / f"t{T + 1:04d}"
+    for v in setup["views"]["index"]:
+        write_image(later / f"v{int(v):04d}.png", synthetic_image(int(v) + 1))
+    shards = [tmp_path / "a.fcnr", tmp_path / "b.fcnr"]
+    assert main(["compress", str(setup["images"]), str(later), "--model", model, "--views", views,
+                 "--timestep", str(T), str(T + 1), "--out", *map(str, shards)]) == 0  # fmt: skip
+    alone = tmp_path / "alone.fcnr"
+    assert main(["compress", str(later), "--model", model, "--views", views, "--timestep", str(T + 1),
+                 "--out", str(alone)]) == 0  # fmt: skip
+    assert shards[0].read_bytes() == setup["shard"].read_bytes() and shards[1].read_bytes() == alone.read_bytes()
+    outs = [tmp_path / "decoded" / "a", tmp_path / "decoded" / "b"]
+    timings = [tmp_path / "a.json", tmp_path / "b.json"]
+    assert main(["decompress", *map(str, shards), "--model", model, "--out", *map(str, outs),
+                 "--timing-json", *map(str, timings)]) == 0  # fmt: skip
+    assert main(["decompress", str(alone), "--model", model, "--out", str(tmp_path / "alone")]) == 0
+    for v in setup["views"]["index"]:
+        name = f"v{int(v):04d}.png"
+        assert (outs[1] / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
+    assert all(json.loads(t.read_text())["images"] == 4 for t in timings)
+
+
+def test_lists_of_other_lengths_are_refused_naming_the_option(setup, tmp_path, capsys):
+    model, views = str(setup["model_dir"]), str(setup["root"] / "views.csv")
+    assert main(["compress", str(setup["images"]), "--model", model, "--views", views, "--timestep", str(T),
+                 str(T + 1), "--out", str(tmp_path / "x.fcnr")]) == 2  # fmt: skip
+    assert "--timestep: 2 value(s) for 1 IMAGES_DIR" in capsys.readouterr().err
+    assert main(["decompress", str(setup["shard"]), str(setup["shard"]), "--model", model, "--out",
+                 str(tmp_path / "a"), str(tmp_path / "b"), "--view", "0"]) == 2  # fmt: skip
+    assert "--view: decodes one view of one shard; got 2 shards" in capsys.readouterr().err
+    assert not (tmp_path / "x.fcnr").exists() and not (tmp_path / "a").exists()
 
 
 # Decodes the whole shard with ``fcnr decompress`` and dumps the decoded latents as .npy.

@@ -42,7 +42,8 @@ def test_every_dataset_report_is_a_target(tmp_path, name):
     counts = {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M)}
     timesteps = yaml.safe_load((REPO / "config" / name).read_text())["timesteps"]["count"] or 30
     assert counts["report"] == 3 and counts["volumes"] == 3 and counts["train"] == 3 * 2
-    assert counts["render"] == counts["compress"] == counts["evaluate_timestep"] == 3 * 2 * timesteps
+    assert counts["render"] == counts["evaluate_timestep"] == 3 * 2 * timesteps
+    assert counts["compress"] == counts["decompress"] == 3 * 2  # one coding job per dataset and mode
 
 
 def test_paper_config_has_the_papers_scale():

@@ -24,7 +24,7 @@ from fcnr.images import read_image
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-DS, SIZE, N_VIEWS, T = "tornado", 64, 12, 0  # config/test.yaml: the INRs represent timestep 0's 12 views
+DS, SIZE, N_VIEWS, T = "tornado", 64, 12, 2  # config/test.yaml: the INRs represent the last timestep's 12 views
 RUNS = {"enerv": 9000, "hnerv": 17000, "nervi": 8000}
 OVERLAY = """\
 modes: [ir]

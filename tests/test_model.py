@@ -11,7 +11,8 @@ from safetensors.torch import load_file
 
 from fcnr.codec.layers import SCAM
 from fcnr.codec.model import LATENTS, VARIANTS, build_model, latents_crc
-from fcnr.codec.model_io import load_model, model_id, save_model
+from fcnr.codec.model_files import model_id
+from fcnr.codec.model_io import load_model, save_model
 from fcnr.codec.params import view_params
 from fcnr.errors import FCNRError
 from fcnr.training.train import rd_loss

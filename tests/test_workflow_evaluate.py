@@ -19,6 +19,7 @@ from fcnr.evaluation.evaluate import (
     mean_metrics,
     read_metrics_csv,
     timing,
+    timing_path,
     write_metrics_csv,
 )
 from fcnr.training.split import read_split, write_split_csv
@@ -77,15 +78,16 @@ def test_decoder_weights_leave_out_the_encoder(tmp_path):
 
 def test_timing_sums_timesteps_and_includes_training_in_et(tmp_path):
     (tmp_path / "model").mkdir()
-    (tmp_path / "timing").mkdir()
+    (tmp_path / "timing" / "encode").mkdir(parents=True)
+    (tmp_path / "timing" / "decode").mkdir()
     (tmp_path / "model" / "train_summary.json").write_text(json.dumps({"seconds": 3600.0, "steps": 5}))
     for t in (0, 1):
-        (tmp_path / "timing" / f"encode_t{t:04d}.json").write_text(json.dumps({"seconds": 9.0, "images": 6}))
-        (tmp_path / "timing" / f"decode_t{t:04d}.json").write_text(json.dumps({"seconds": 3.0, "images": 6}))
+        timing_path(tmp_path, "encode", t).write_text(json.dumps({"seconds": 9.0, "images": 6}))
+        timing_path(tmp_path, "decode", t).write_text(json.dumps({"seconds": 3.0, "images": 6}))
     times = timing(tmp_path, [0, 1])
     assert times["images"] == 12 and times["encoding_seconds"] == 18.0 and times["dt_seconds"] == 6.0
     assert times["et_hours"] == pytest.approx(1.005) and times["decoding_images_per_second"] == 2.0
-    with pytest.raises(FCNRError, match="encode_t0002.json"):
+    with pytest.raises(FCNRError, match="encode/t0002.json"):
         timing(tmp_path, [2])
 
 

@@ -5,7 +5,7 @@ FLIP and LPIPS over the compared images, and the coding times. Every point is co
 images (the same timesteps' every view), so the curves and BD-rates compare like with like.
 
 Learned runs follow the workflow's mode-directory layout (``metrics/t{t:04d}.csv``,
-``timing/{encode,decode}_t{t:04d}.json``, ``model/train_summary.json``); classical runs are
+``timing/{encode,decode}/t{t:04d}.json``, ``model/train_summary.json``); classical runs are
 ``fcnr baseline`` setting folders (``metrics.csv``, ``timing.json``); INR runs (setting
 ``params``: the parameter budget) are ``fcnr inr`` run folders (:mod:`fcnr.inr.run`).
 """
@@ -23,7 +23,6 @@ from typing import Any
 
 from fcnr.atomic import write_text
 from fcnr.errors import FCNRError
-from fcnr.evaluation.bdrate import bd_psnr, bd_rate
 from fcnr.evaluation.evaluate import mean_metrics, read_metrics_csv, timing
 from fcnr.inr import LABELS as INR_LABELS
 
@@ -58,10 +57,16 @@ def default_lambda() -> float:
 
 
 def compared_timesteps(timesteps: Sequence[int], count: int | None) -> list[int]:
-    """Returns ``count`` of ``timesteps`` evenly spread, the first included (all when ``count`` is None)."""
+    """Returns ``count`` of ``timesteps`` evenly spread (all when ``count`` is None).
+
+    Two or more include the first and the last; one is the last, which (unlike the first) is never
+    a training timestep when the run has 3k + 2 or 3k + 3 of them (``fcnr.training.split``).
+    """
     timesteps = list(timesteps)
     if count is None or count >= len(timesteps):
         return timesteps
+    if count == 1:
+        return timesteps[-1:]
     return [timesteps[round(k * (len(timesteps) - 1) / max(count - 1, 1))] for k in range(count)]
 
 
@@ -173,6 +178,8 @@ def bd_rows(points: Iterable[dict[str, Any]], test: str = "fcnr") -> list[dict[s
     by_method = curves(points)
     if test not in by_method:
         raise FCNRError(f"no RD points of {test}; nothing to compare the baselines with")
+    from fcnr.evaluation.bdrate import bd_psnr, bd_rate  # imported here: the workflow plans with this module
+
     mine = by_method[test]
     rows = []
     for anchor, theirs in by_method.items():

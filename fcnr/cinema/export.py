@@ -54,7 +54,8 @@ def export_database(run: Run, mode: str, out: str | os.PathLike, source: str = "
 
 def _decode_into(run: Run, mode: str, out: Path, device) -> dict:
     from fcnr.codec.coding import decode_all
-    from fcnr.codec.model_io import load_model, model_id
+    from fcnr.codec.model_files import model_id
+    from fcnr.codec.model_io import load_model
     from fcnr.codec.shard import read_shard
 
     mid = model_id(run.model_dir(mode))

@@ -4,13 +4,12 @@ The network weights are stored in float16 (``STORED_DTYPE``: half the bytes a de
 quality change measured below 0.01 dB, ``bench/rd_budget.py``) and computed with in float32 after
 loading; the coder's CDF tables (built by ``model.update``) are stored as they are, int32, so a
 decoder uses exactly the tables the encoder used, whatever its libm. Encoder and decoder both load
-the same file, so both compute with the same rounded weights. ``model_id`` names the pair of
-files; shards store it to refuse decoding with another model.
+the same file, so both compute with the same rounded weights. ``fcnr.codec.model_files.model_id``
+names the pair of files; shards store it to refuse decoding with another model.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -22,9 +21,9 @@ from safetensors.torch import save as save_safetensors
 
 from fcnr.atomic import write_bytes, write_json
 from fcnr.codec.model import FCNRModel, build_model
+from fcnr.codec.model_files import CONFIG, WEIGHTS
 from fcnr.errors import FCNRError
 
-CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 STORED_DTYPE = torch.float16
 CODER_TABLES = "laplace."  # the entropy coder's buffers: kept exactly as built
 
@@ -84,16 +83,3 @@ def read_config(model_dir: str | os.PathLike) -> dict:
         raise FCNRError(f"{path}: cannot read: {exc.strerror or exc}; is {model_dir} a trained model?") from exc
     except json.JSONDecodeError as exc:
         raise FCNRError(f"{path}: not valid JSON ({exc})") from exc
-
-
-def model_id(model_dir: str | os.PathLike) -> str:
-    """Returns 16 hex digits of the SHA-256 of config.json and weights.safetensors."""
-    digest = hashlib.sha256()
-    for name in (CONFIG, WEIGHTS):
-        path = Path(model_dir) / name
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise FCNRError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-        digest.update(len(data).to_bytes(8, "little") + data)
-    return digest.hexdigest()[:16]

@@ -11,7 +11,7 @@ Header::
     10      2     u16       flags (0; reserved)
     12      4     u32       header_len: bytes from offset 0 up to and including header_crc
     16      2     u16       n = length of model_id
-    18      n     utf-8     model_id (fcnr.codec.model_io.model_id: a hash of the weights and config)
+    18      n     utf-8     model_id (fcnr.codec.model_files.model_id: a hash of the weights and config)
     18+n    4     u32       image height H
             4     u32       image width W
             4     i32       timestep t

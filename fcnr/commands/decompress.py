@@ -1,4 +1,4 @@
-"""``fcnr decompress``: decode a shard's images, or only one view's pair."""
+"""``fcnr decompress``: decode a shard's images (several shards: one model load), or only one view's pair."""
 
 from __future__ import annotations
 
@@ -6,50 +6,64 @@ import argparse
 
 from fcnr.devices import add_device_argument, resolve_device
 
-HELP = "Decode a shard (all images, or one view)."
+HELP = "Decode shards (all images, or one view of one shard)."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the decompress options to ``parser``."""
-    parser.add_argument("shard", metavar="SHARD", help="shard written by fcnr compress")
-    parser.add_argument("--model", required=True, help="the model directory that compressed the shard")
-    parser.add_argument("--out", required=True, help="folder to write v{view:04d}.png into")
-    parser.add_argument("--view", type=int, help="decode only this view (reads only its pair's record)")
-    parser.add_argument("--timing-json", help="also write the decoding time as JSON here")
+    parser.add_argument("shard", metavar="SHARD", nargs="+", help="shard(s) written by fcnr compress")
+    parser.add_argument("--model", required=True, help="the model directory that compressed the shards")
+    parser.add_argument("--out", nargs="+", required=True, help="each shard's folder to write v{view:04d}.png into")
+    parser.add_argument("--view", type=int, help="decode only this view of the one shard (reads only its pair's record)")
+    parser.add_argument("--timing-json", nargs="+", help="also write each shard's decoding time as JSON here")
     add_device_argument(parser, "decode on")
 
 
 def run(args: argparse.Namespace) -> int:
     """Writes the decoded PNGs and prints the decoding speed; returns 0."""
+    from fcnr.codec.model_files import model_id
+    from fcnr.codec.model_io import load_model
+    from fcnr.codec.shard import read_shard
+    from fcnr.commands.lists import parallel_lists
+    from fcnr.errors import FCNRError
+
+    jobs = parallel_lists(("SHARD", args.shard), ("--out", args.out), ("--timing-json", args.timing_json))
+    if args.view is not None and len(jobs) > 1:
+        raise FCNRError(f"--view: decodes one view of one shard; got {len(jobs)} shards")
+    mid = model_id(args.model)
+    shards = [read_shard(path) for path, _, _ in jobs]
+    for shard in shards:
+        shard.check_model(mid)
+        if args.view is not None:
+            shard.find(args.view)
+    model = load_model(args.model, device=resolve_device(args.device))
+    for shard, (_, out, timing_json) in zip(shards, jobs):
+        _decode(shard, model, mid, out, timing_json, args.view)
+    return 0
+
+
+def _decode(shard, model, mid: str, out: str, timing_json: str | None, view: int | None) -> None:
+    """Writes one shard's decoded PNGs (or only ``view``'s) into ``out``, and its timing JSON if asked."""
     import time
     from pathlib import Path
 
     from fcnr.atomic import write_json
     from fcnr.codec.coding import Timer, decode_all, decode_view
-    from fcnr.codec.model_io import load_model, model_id
-    from fcnr.codec.shard import read_shard
     from fcnr.images import image_path, write_image
 
-    shard = read_shard(args.shard)
-    mid = model_id(args.model)
-    shard.check_model(mid)
-    if args.view is not None:
-        shard.find(args.view)
-    model = load_model(args.model, device=resolve_device(args.device))
     timer = Timer()
-    if args.view is not None:
-        decoded = iter([(args.view, decode_view(shard, args.view, model, mid, timer))])
+    if view is not None:
+        decoded = iter([(view, decode_view(shard, view, model, mid, timer))])
     else:
         decoded = decode_all(shard, model, mid, timer)
     written = 0
-    for view, image in decoded:
+    for v, image in decoded:
         start = time.perf_counter()
-        write_image(image_path(args.out, view), image)
+        write_image(image_path(out, v), image)
         timer.io_seconds += time.perf_counter() - start
         written += 1
     timing = timer.as_dict()
-    print(f"{Path(args.out)}: wrote {written} image(s); decoded {timer.images} in {timer.seconds:.2f} s "
+    print(f"{Path(out)}: wrote {written} image(s); decoded {timer.images} in {timer.seconds:.2f} s "
           f"({timing['images_per_second']:.2f} images/s) + {timer.io_seconds:.2f} s writing PNGs")  # fmt: skip
-    if args.timing_json:
-        write_json(args.timing_json, timing)
-    return 0
+    if timing_json:
+        write_json(timing_json, timing)

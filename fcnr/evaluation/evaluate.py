@@ -5,7 +5,7 @@ Works on the workflow's layout of one dataset and mode (``MODE_DIR = results/DS/
     MODE_DIR/images/t{t:04d}/v{view:04d}.png     ground truth
     MODE_DIR/decoded/t{t:04d}/v{view:04d}.png    decoded by ``fcnr decompress``
     MODE_DIR/shards/t{t:04d}.fcnr                the shard (bytes per image)
-    MODE_DIR/timing/{encode,decode}_t{t:04d}.json  ``--timing-json`` of compress / decompress
+    MODE_DIR/timing/{encode,decode}/t{t:04d}.json  ``--timing-json`` of compress / decompress
     MODE_DIR/model/                              weights (decoder share) and train_summary.json
 
 Bytes per image are the shard's own accounting (:meth:`fcnr.shard.Shard.image_bytes`: half its
@@ -159,12 +159,17 @@ def _read_json(path: Path) -> dict[str, Any]:
     return read_json(path, "rerun the step that writes this timing file")
 
 
+def timing_path(mode_dir: str | os.PathLike, kind: str, t: int) -> Path:
+    """Returns the ``--timing-json`` file of timestep ``t``'s ``encode`` or ``decode`` step."""
+    return Path(mode_dir) / "timing" / kind / f"t{t:04d}.json"
+
+
 def timing(mode_dir: str | os.PathLike, timesteps: Sequence[int]) -> dict[str, Any]:
     """Returns training, encoding and decoding seconds and speeds; ET (hours) includes training."""
     mode_dir = Path(mode_dir)
     train = _read_json(mode_dir / "model" / "train_summary.json")
-    enc = [_read_json(mode_dir / "timing" / f"encode_t{t:04d}.json") for t in timesteps]
-    dec = [_read_json(mode_dir / "timing" / f"decode_t{t:04d}.json") for t in timesteps]
+    enc = [_read_json(timing_path(mode_dir, "encode", t)) for t in timesteps]
+    dec = [_read_json(timing_path(mode_dir, "decode", t)) for t in timesteps]
     enc_s, dec_s = sum(e["seconds"] for e in enc), sum(d["seconds"] for d in dec)
     images = sum(e["images"] for e in enc)
     return {

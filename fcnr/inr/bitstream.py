@@ -43,7 +43,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from compressai.ans import RansDecoder, RansEncoder
 
 from fcnr.atomic import write_bytes
 from fcnr.errors import FCNRError
@@ -134,6 +133,8 @@ def write_bitstream(
     tables = [frequencies(symbols[indexes == g], 2**bits) for g, bits in enumerate(_alphabets(expected))]
     for table in tables:
         out.write(_U16.pack(len(table)) + b"".join(_varint(int(f)) for f in table))
+    from compressai.ans import RansEncoder  # imported here: only coding pays for CompressAI's import (5 s)
+
     stream = RansEncoder().encode_with_indexes(symbols.tolist(), indexes.tolist(), *_cdfs(tables))
     out.write(_U32.pack(len(stream)) + stream)
     data = out.getvalue()
@@ -184,6 +185,8 @@ def _parse(path: Path, data: bytes, header_len: int) -> Bitstream:
     if reader.offset != len(data):
         raise ValueError(f"{len(data) - reader.offset} bytes after the rANS stream")
     indexes = np.concatenate([np.full(math.prod(shape), _group(name)) for name, shape, _ in expected])
+    from compressai.ans import RansDecoder  # imported here, as RansEncoder above
+
     symbols = np.array(RansDecoder().decode_with_indexes(stream, indexes.tolist(), *_cdfs(tables)), dtype=np.int64)
     tensors, offset = {}, 0
     for (name, shape, bits), (axis, minimum, scale) in zip(expected, pairs):

@@ -17,16 +17,22 @@ file + decoding every image.
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from fcnr.atomic import read_json as atomic_read_json
 from fcnr.errors import FCNRError
 from fcnr.evaluation.evaluate import image_metrics
 from fcnr.images import image_path, read_image, timestep_dir
 from fcnr.inr.bitstream import read_bitstream
+
+LOG_COLUMNS = ("epoch", "step", "loss", "psnr", "lr", "seconds")
+LOG = "train_log.csv"  # in RUN/model/, one row per epoch
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,17 @@ class RunDir:
 def read_json(path: str | os.PathLike) -> dict[str, Any]:
     """Returns a run's JSON file; a missing or broken one is an FCNRError saying which step writes it."""
     return atomic_read_json(path, "rerun the INR step that writes it")
+
+
+def read_train_log(model_dir: str | Path) -> dict[str, np.ndarray]:
+    """Returns ``model_dir/train_log.csv``'s columns as float arrays (one value per epoch)."""
+    path = Path(model_dir) / LOG
+    try:
+        with open(path, newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        return {key: np.array([float(r[key]) for r in rows]) for key in LOG_COLUMNS}
+    except (OSError, KeyError, ValueError) as exc:
+        raise FCNRError(f"{path}: cannot read the INR training log ({exc}); train the INR again") from exc
 
 
 def score(run: RunDir, images_root: str | os.PathLike, views, split: dict[tuple[int, int], str], lpips=None) -> list:

@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
@@ -36,11 +35,11 @@ from fcnr.inr.data import ImageSet
 from fcnr.inr.losses import LOSSES
 from fcnr.inr.models import build_model
 from fcnr.inr.recipes import RECIPES
+from fcnr.inr.run import LOG, LOG_COLUMNS
 from fcnr.training.checkpoints import latest_checkpoint, restore, save_checkpoint
 from fcnr.training.schedule import learning_rate
 
-LOG_COLUMNS = ("epoch", "step", "loss", "psnr", "lr", "seconds")
-CONFIG, WEIGHTS, SUMMARY, LOG = "config.json", "weights.safetensors", "train_summary.json", "train_log.csv"
+CONFIG, WEIGHTS, SUMMARY = "config.json", "weights.safetensors", "train_summary.json"
 
 
 @dataclass(frozen=True)
@@ -167,17 +166,6 @@ class INRTrainer:
                    "parameters": sum(p.numel() for p in self.model.parameters())}  # fmt: skip
         write_json(self.out_dir / SUMMARY, summary)
         return summary
-
-
-def read_train_log(model_dir: str | Path) -> dict[str, np.ndarray]:
-    """Returns ``model_dir/train_log.csv``'s columns as float arrays (one value per epoch)."""
-    path = Path(model_dir) / LOG
-    try:
-        with open(path, newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        return {key: np.array([float(r[key]) for r in rows]) for key in LOG_COLUMNS}
-    except (OSError, KeyError, ValueError) as exc:
-        raise FCNRError(f"{path}: cannot read the INR training log ({exc}); train the INR again") from exc
 
 
 def load_trained(model_dir: str | Path, device: torch.device | str = "cpu"):

@@ -61,7 +61,8 @@ def learned_start(ctx: ReportContext) -> str:
     cfg = config(ctx)
     steps = learned_steps(cfg)
     init = cfg.get("train", {}).get("init")
-    start = f"the warm start of the main model ({init})" if init else "FCNR's main model"
+    folders = ", ".join(dict.fromkeys(init.replace("{mode}", m) for m in ctx.modes)) if init else ""
+    start = f"the warm start of the main model ({folders})" if init else "FCNR's main model"
     length = f" for {fmt(steps)} steps" if steps else ""
     return f"FCNR's other points are one model each, fine-tuned from {start}{length}."
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import torch
 
-from fcnr.codec.model_io import CODER_TABLES, load_model, model_id
+from fcnr.codec.model_files import model_id
+from fcnr.codec.model_io import CODER_TABLES, load_model
 from fcnr.errors import FCNRError
 from fcnr.training.base_model import read_provenance
 

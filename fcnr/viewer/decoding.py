@@ -197,7 +197,8 @@ class ImageSource:
         return held[1]
 
     def _model(self, mode: str) -> _Model:
-        from fcnr.codec.model_io import load_model, model_id
+        from fcnr.codec.model_files import model_id
+        from fcnr.codec.model_io import load_model
 
         if mode not in self._models:
             model_dir = self.run.model_dir(mode)

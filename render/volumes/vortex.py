@@ -10,7 +10,9 @@ Gaussian noise, projected and shaped to the spectrum ``E(k) ~ k^4 exp(-2 (k / k0
 
 ``--shape``: the solver runs on a cubic grid of ``max(shape)`` points (viscosity scaled as
 ``nu * (n_ref / n)^(4/3)`` so the smallest eddies stay resolved) and is resampled trilinearly
-when the shape is not cubic. Single precision (complex64 spectra), scipy.fft on 2 threads.
+when the shape is not cubic. Single precision (complex64 spectra), scipy.fft on 2 threads; the
+elementwise work runs on the same 2 threads in slabs along y, each slab computing the same
+operations in the same order as one whole-array expression, so the result is bitwise the same.
 
 Parameters (``source.params`` in the manifest; defaults below): ``nu``, ``n_ref``, ``k0``,
 ``u_rms``, ``frame_dt``, ``cfl``. ``source.seed`` seeds the initial field.
@@ -19,7 +21,8 @@ Parameters (``source.params`` in the manifest; defaults below): ``nu``, ``n_ref`
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -46,7 +49,24 @@ class SpectralNS:
         cut = n / 3.0  # 2/3 rule: keep |k_i| < n/3 on every axis
         self.keep = ((np.abs(self.k[0]) < cut) & (np.abs(self.k[1]) < cut)
                      & (np.abs(self.k[2]) < cut)).astype(np.float32)
+        bounds = np.linspace(0, n, WORKERS + 1).astype(int)
+        self.slabs = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+        self.pool = ThreadPoolExecutor(WORKERS)
         self.uhat = self._initial(seed, k0, u_rms)
+
+    def _slabwise(self, kernel: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
+        """Returns ``kernel(*arrays)``, computed slab by slab along y (axis -2) on the worker threads.
+
+        Arrays of one point along y (the broadcast wavenumbers kx, kz) go to every slab whole.
+        """
+        def part(s: slice) -> np.ndarray:
+            return kernel(*(a[..., s, :] if a.shape[-2] > 1 else a for a in arrays))
+
+        parts = list(self.pool.map(part, self.slabs))
+        out = np.empty(parts[0].shape[:-2] + (self.n, parts[0].shape[-1]), parts[0].dtype)
+        for s, p in zip(self.slabs, parts):
+            out[..., s, :] = p
+        return out
 
     def _initial(self, seed: int, k0: float, u_rms: float) -> np.ndarray:
         """Returns a seeded divergence-free spectrum with E(k) ~ k^4 exp(-2 (k/k0)^2)."""
@@ -63,28 +83,24 @@ class SpectralNS:
 
     def _project(self, a: np.ndarray) -> np.ndarray:
         """Returns the divergence-free part of the spectral field ``a``."""
-        kx, ky, kz = self.k
-        div = (kx * a[0] + ky * a[1] + kz * a[2]) / self.k2_safe
-        return np.stack([a[0] - kx * div, a[1] - ky * div, a[2] - kz * div])
+        return self._slabwise(_project, a, *self.k, self.k2_safe)
 
     def _to_real(self, ahat: np.ndarray) -> np.ndarray:
         return sfft.irfftn(ahat, s=(self.n,) * 3, axes=(1, 2, 3), workers=WORKERS)
 
     def vorticity_hat(self, uhat: np.ndarray | None = None) -> np.ndarray:
         """Returns the spectrum of curl u (i k x uhat)."""
-        u = self.uhat if uhat is None else uhat
-        kx, ky, kz = self.k
-        return 1j * np.stack([ky * u[2] - kz * u[1], kz * u[0] - kx * u[2], kx * u[1] - ky * u[0]])
+        return self._slabwise(_curl, self.uhat if uhat is None else uhat, *self.k)
 
     def _rhs(self, uhat: np.ndarray, with_speed: bool = False) -> tuple[np.ndarray, float | None]:
         """Returns P[u x omega] (dealiased spectrum) and, if asked, the CFL speed max(|u|+|v|+|w|)."""
         u = self._to_real(uhat)
         w = self._to_real(self.vorticity_hat(uhat))
-        cross = np.stack([u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2],
-                          u[0] * w[1] - u[1] * w[0]])
-        nl = sfft.rfftn(cross, axes=(1, 2, 3), workers=WORKERS) * self.keep
+        cross = self._slabwise(_cross, u, w)
+        nl = sfft.rfftn(cross, axes=(1, 2, 3), workers=WORKERS)
         speed = float(np.abs(u).sum(axis=0).max()) if with_speed else None
-        return self._project(nl).astype(np.complex64, copy=False), speed
+        kept = self._slabwise(np.multiply, nl, self.keep)
+        return self._project(kept).astype(np.complex64, copy=False), speed
 
     def advance(self, duration: float) -> int:
         """Returns the number of steps taken to advance the state by ``duration``."""
@@ -99,12 +115,13 @@ class SpectralNS:
             if i:
                 nl, _ = self._rhs(u0)
             # SSP-RK3 with integrating factor exp(-nu k^2 t) (Shu-Osher form).
-            u1 = e_full * (u0 + dt * nl)
+            u1 = self._slabwise(lambda u0, nl, e: e * (u0 + dt * nl), u0, nl, e_full)
             n1, _ = self._rhs(u1)
-            u2 = 0.75 * e_half * u0 + 0.25 * (u1 + dt * n1) / e_half
+            u2 = self._slabwise(lambda u0, u1, n1, e: 0.75 * e * u0 + 0.25 * (u1 + dt * n1) / e, u0, u1, n1, e_half)
             n2, _ = self._rhs(u2)
-            self.uhat = (u0 * e_full / 3.0 + (2.0 / 3.0) * e_half * (u2 + dt * n2)).astype(
-                np.complex64, copy=False)
+            self.uhat = self._slabwise(
+                lambda u0, u2, n2, e, eh: u0 * e / 3.0 + (2.0 / 3.0) * eh * (u2 + dt * n2), u0, u2, n2, e_full, e_half
+            ).astype(np.complex64, copy=False)
         self.time += duration
         return steps
 
@@ -129,6 +146,22 @@ class SpectralNS:
         div = self._to_real((1j * (kx * u[0] + ky * u[1] + kz * u[2]))[None])[0]
         grad = self._to_real(1j * np.stack([kx * u[0], ky * u[1], kz * u[2]]))
         return float(np.abs(div).max() / np.abs(grad).max())
+
+
+def _curl(u: np.ndarray, kx: np.ndarray, ky: np.ndarray, kz: np.ndarray) -> np.ndarray:
+    """Returns i k x u of a spectral field (or a slab of it)."""
+    return 1j * np.stack([ky * u[2] - kz * u[1], kz * u[0] - kx * u[2], kx * u[1] - ky * u[0]])
+
+
+def _cross(u: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Returns u x w of two physical fields (or slabs of them)."""
+    return np.stack([u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]])
+
+
+def _project(a: np.ndarray, kx: np.ndarray, ky: np.ndarray, kz: np.ndarray, k2: np.ndarray) -> np.ndarray:
+    """Returns a - k (k . a) / |k|^2 of a spectral field (or a slab of it)."""
+    div = (kx * a[0] + ky * a[1] + kz * a[2]) / k2
+    return np.stack([a[0] - kx * div, a[1] - ky * div, a[2] - kz * div])
 
 
 def solver_for(manifest: dict[str, Any], n: int) -> tuple[SpectralNS, float]:

@@ -67,7 +67,7 @@ def classical_codecs(ds):
 def run_files(folder, ts):
     """Returns the files `fcnr rd` reads of a learned run: per-timestep metrics and timings, the training summary."""
     files = [f"{folder}/metrics/t{tstr(t)}.csv" for t in ts]
-    files += [f"{folder}/timing/{kind}_t{tstr(t)}.json" for kind in ("encode", "decode") for t in ts]
+    files += [f"{folder}/timing/encode", f"{folder}/timing/decode"]
     return files + [f"{folder}/model/train_summary.json"]
 
 
@@ -77,7 +77,7 @@ def rd_inputs(wildcards):
     ts = baseline_timesteps(ds)
     files = [f for _, _, folder in learned_runs(ds, mode) for f in run_files(folder, ts)]
     files += [f"results/{ds}/{mode}/baselines/{codec}" for codec in classical_codecs(ds)]
-    files += [f"{folder}/decoded/t{tstr(zoom_timestep(ds))}" for _, _, folder in learned_runs(ds, mode)]
+    files += [f"{folder}/decoded" for _, _, folder in learned_runs(ds, mode)]
     files += [f"{folder}/{name}" for _, _, folder in inr_runs(ds, mode) for name in ("metrics.csv", "timing.json")]
     files += [f"{folder}/decoded" for _, _, folder in inr_runs(ds, mode)]
     return files
@@ -176,55 +176,57 @@ rule baseline_train:
 
 rule baseline_compress:
     input:
-        images="results/{ds}/{mode}/images/t{t}",
+        images=lambda wc: [image_dir(wc.ds, wc.mode, t) for t in baseline_timesteps(wc.ds)],
         model=[f"{RUN}/model/{name}" for name in MODEL_FILES],
         views="results/{ds}/views.csv",
     output:
-        shard=RUN + "/shards/t{t}.fcnr",
-        timing=RUN + "/timing/encode_t{t}.json",
+        shards=directory(RUN + "/shards"),
+        timing=directory(RUN + "/timing/encode"),
     params:
+        args=lambda wc, output: compress_args(baseline_timesteps(wc.ds), output.shards, output.timing),
         model=RUN + "/model",
         device=lambda wc: settings(wc.ds)["codec"]["device"],
     log:
-        RUN_LOG + "/compress_t{t}.log",
+        RUN_LOG + "/compress.log",
     priority: PRIORITY["code"]
     threads: lambda wc: settings(wc.ds)["codec"]["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
-        runtime=120,
+        runtime=lambda wc: 120 * len(baseline_timesteps(wc.ds)),
     shell:
         "OMP_NUM_THREADS={threads} fcnr compress {input.images} --model {params.model} --views {input.views} "
-        "--timestep {wildcards.t} --out {output.shard} --timing-json {output.timing} "
-        "--device {params.device} > {log} 2>&1"
+        "{params.args} --device {params.device} > {log} 2>&1"
 
 
 rule baseline_decompress:
     input:
-        shard=RUN + "/shards/t{t}.fcnr",
+        shards=RUN + "/shards",
         model=[f"{RUN}/model/{name}" for name in MODEL_FILES],
     output:
-        images=directory(RUN + "/decoded/t{t}"),
-        timing=RUN + "/timing/decode_t{t}.json",
+        images=directory(RUN + "/decoded"),
+        timing=directory(RUN + "/timing/decode"),
     params:
+        args=lambda wc, input, output: decompress_args(baseline_timesteps(wc.ds), input.shards, output.images,
+                                                       output.timing),
         model=RUN + "/model",
         device=lambda wc: settings(wc.ds)["codec"]["device"],
     log:
-        RUN_LOG + "/decompress_t{t}.log",
+        RUN_LOG + "/decompress.log",
     priority: PRIORITY["code"]
     threads: lambda wc: settings(wc.ds)["codec"]["threads"]
     resources:
         mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
-        runtime=120,
+        runtime=lambda wc: 120 * len(baseline_timesteps(wc.ds)),
     shell:
-        "OMP_NUM_THREADS={threads} fcnr decompress {input.shard} --model {params.model} --out {output.images} "
-        "--timing-json {output.timing} --device {params.device} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} fcnr decompress {params.args} --model {params.model} "
+        "--device {params.device} > {log} 2>&1"
 
 
 rule baseline_evaluate_timestep:
     input:
         images="results/{ds}/{mode}/images/t{t}",
-        decoded=RUN + "/decoded/t{t}",
-        shard=RUN + "/shards/t{t}.fcnr",
+        decoded=RUN + "/decoded",
+        shards=RUN + "/shards",
         views="results/{ds}/views.csv",
         split="results/{ds}/split.csv",
     output:

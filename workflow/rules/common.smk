@@ -9,7 +9,7 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from fcnr.codec.model_io import model_id
+from fcnr.codec.model_files import model_id
 from fcnr.errors import FCNRError
 from fcnr.schema import load_yaml, validate
 from fcnr.training.split import training_timesteps
@@ -150,14 +150,18 @@ def image_dir(ds, mode, t):
     return f"results/{ds}/{mode}/images/t{tstr(t)}"
 
 
-def decoded_dir(ds, mode, t):
-    """Returns the folder of one timestep's decoded images."""
-    return f"results/{ds}/{mode}/decoded/t{tstr(t)}"
+def compress_args(ts, shards, timing):
+    """Returns the `fcnr compress` options of one job: every timestep's number, shard and timing file."""
+    return (f"--timestep {' '.join(str(int(t)) for t in ts)} "
+            f"--out {' '.join(f'{shards}/t{tstr(t)}.fcnr' for t in ts)} "
+            f"--timing-json {' '.join(f'{timing}/t{tstr(t)}.json' for t in ts)}")  # fmt: skip
 
 
-def shard_path(ds, mode, t):
-    """Returns one timestep's shard."""
-    return f"results/{ds}/{mode}/shards/t{tstr(t)}.fcnr"
+def decompress_args(ts, shards, decoded, timing):
+    """Returns the `fcnr decompress` shards and options of one job: every timestep's shard, folder and timing file."""
+    return (f"{' '.join(f'{shards}/t{tstr(t)}.fcnr' for t in ts)} "
+            f"--out {' '.join(f'{decoded}/t{tstr(t)}' for t in ts)} "
+            f"--timing-json {' '.join(f'{timing}/t{tstr(t)}.json' for t in ts)}")  # fmt: skip
 
 
 MODEL_FILES = ("config.json", "weights.safetensors", "train_log.csv", "train_summary.json")
@@ -257,7 +261,7 @@ def report_inputs(wildcards):
         root = f"results/{ds}/{mode}"
         files += [f"{root}/metrics.csv", f"{root}/summary.json", f"{root}/timing.json"]
         files += model_files(ds, mode)
-        files += [decoded_dir(ds, mode, t) for t in timesteps(ds)]
+        files.append(f"{root}/decoded")
     for extra in REPORT_INPUTS:
         files += list(extra(wildcards))
     return files

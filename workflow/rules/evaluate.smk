@@ -4,8 +4,8 @@
 rule evaluate_timestep:
     input:
         images="results/{ds}/{mode}/images/t{t}",
-        decoded="results/{ds}/{mode}/decoded/t{t}",
-        shard="results/{ds}/{mode}/shards/t{t}.fcnr",
+        decoded="results/{ds}/{mode}/decoded",
+        shards="results/{ds}/{mode}/shards",
         views="results/{ds}/views.csv",
         split="results/{ds}/split.csv",
     output:
@@ -37,7 +37,7 @@ def evaluate_inputs(wildcards):
     return {
         "parts": [f"{root}/metrics/t{t}.csv" for t in ts],
         "status": [f"{root}/metrics/t{t}.json" for t in ts],
-        "timing": [f"{root}/timing/{kind}_t{t}.json" for kind in ("encode", "decode") for t in ts],
+        "timing": [f"{root}/timing/encode", f"{root}/timing/decode"],
         "model": model_files(ds, mode),
         "split": f"results/{ds}/split.csv",
     }

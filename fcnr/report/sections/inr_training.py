@@ -9,8 +9,7 @@ import numpy as np
 
 from fcnr.baselines.rd import label, run_dir
 from fcnr.inr import METHODS as INR_METHODS
-from fcnr.inr.run import RunDir, read_json
-from fcnr.inr.train import read_train_log
+from fcnr.inr.run import RunDir, read_json, read_train_log
 from fcnr.report.baselines import main_lambda, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import figure, fmt, note, plt, table
