@@ -47,7 +47,8 @@ def _check_pair(a: np.ndarray, b: np.ndarray) -> None:
 
 
 def _to_tensor(img: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].to(torch.float64)
+    """Returns a uint8 HxWx3 image as a (1, 3, H, W) float32 tensor of its 0-255 values."""
+    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].to(torch.float32)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -99,7 +100,7 @@ def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
         raise ValueError(f"MS-SSIM needs images of at least {_WIN} px per side, got {a.shape[:2]}")
     weights = torch.tensor(MS_SSIM_WEIGHTS[:scales], dtype=torch.float64)
     weights = weights / weights.sum()
-    x, y, g = _to_tensor(a).float(), _to_tensor(b).float(), _gaussian_window().float()
+    x, y, g = _to_tensor(a), _to_tensor(b), _gaussian_window().float()
     factors = []
     for level in range(scales):
         ssim, cs = _ssim_terms(x, y, g)
@@ -190,6 +191,6 @@ class LPIPSMetric:
         if not self.available:
             raise RuntimeError(self.reason)
         _check_pair(a, b)
-        x = (_to_tensor(a).float() / 127.5 - 1).to(self.device)
-        y = (_to_tensor(b).float() / 127.5 - 1).to(self.device)
+        x = (_to_tensor(a) / 127.5 - 1).to(self.device)
+        y = (_to_tensor(b) / 127.5 - 1).to(self.device)
         return float(self.net(x, y).flatten()[0])

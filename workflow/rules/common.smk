@@ -150,18 +150,22 @@ def image_dir(ds, mode, t):
     return f"results/{ds}/{mode}/images/t{tstr(t)}"
 
 
+def per_timestep(folder, ts, suffix=""):
+    """Returns the space-separated paths ``folder/t{t:04d}{suffix}`` of timesteps ``ts`` (one command argument each)."""
+    return " ".join(f"{folder}/t{tstr(t)}{suffix}" for t in ts)
+
+
 def compress_args(ts, shards, timing):
     """Returns the `fcnr compress` options of one job: every timestep's number, shard and timing file."""
-    return (f"--timestep {' '.join(str(int(t)) for t in ts)} "
-            f"--out {' '.join(f'{shards}/t{tstr(t)}.fcnr' for t in ts)} "
-            f"--timing-json {' '.join(f'{timing}/t{tstr(t)}.json' for t in ts)}")  # fmt: skip
+    numbers = " ".join(str(int(t)) for t in ts)
+    return (f"--timestep {numbers} --out {per_timestep(shards, ts, '.fcnr')} "
+            f"--timing-json {per_timestep(timing, ts, '.json')}")
 
 
 def decompress_args(ts, shards, decoded, timing):
     """Returns the `fcnr decompress` shards and options of one job: every timestep's shard, folder and timing file."""
-    return (f"{' '.join(f'{shards}/t{tstr(t)}.fcnr' for t in ts)} "
-            f"--out {' '.join(f'{decoded}/t{tstr(t)}' for t in ts)} "
-            f"--timing-json {' '.join(f'{timing}/t{tstr(t)}.json' for t in ts)}")  # fmt: skip
+    return (f"{per_timestep(shards, ts, '.fcnr')} --out {per_timestep(decoded, ts)} "
+            f"--timing-json {per_timestep(timing, ts, '.json')}")
 
 
 MODEL_FILES = ("config.json", "weights.safetensors", "train_log.csv", "train_summary.json")
