@@ -17,6 +17,7 @@ from fcnr.images import read_image
 from fcnr.inr.bitstream import EMBED_BITS, WEIGHT_BITS, frequencies, read_bitstream, write_bitstream
 from fcnr.inr.data import image_set
 from fcnr.inr.decode import Decoder, decode_images
+from fcnr.inr.header import read_header
 from fcnr.inr.models import build_model, sized_config
 from fcnr.inr.quantize import WHOLE, quantize
 
@@ -81,6 +82,8 @@ def test_round_trip_gives_the_quantized_tensors_exactly(data, tmp_path, method):
     assert info["bytes"] == b.size == size
     assert b.bpp() == pytest.approx(8 * size / (IMAGES * SIZE * SIZE))
     assert b.images == [(t, v) for t in TIMESTEPS for v in range(N_VIEWS)]
+    header = read_header(tmp_path / "x.inr")  # what scoring reads: the same fields, nothing decoded
+    assert (header.size, header.config, header.images, header.views_crc) == (b.size, b.config, b.images, b.views_crc)
     # Entropy coding pays: fewer bytes than 8 bits per stored value would take.
     values = sum(t.numel() for t in model.stored_state().values()) + (0 if embeddings is None else embeddings.numel())
     assert info["stream_bytes"] < values
@@ -147,9 +150,10 @@ def test_damaged_files_are_refused_naming_them(data, tmp_path, damage, capsys):
         raw = bytearray()
     path.write_bytes(bytes(raw))
     message = "CRC mismatch" if damage in ("truncate", "flip") else "not an FCNR INR bitstream"
-    with pytest.raises(FCNRError, match=message) as err:
-        read_bitstream(path)
-    assert str(path) in str(err.value)
+    for read in (read_bitstream, read_header):
+        with pytest.raises(FCNRError, match=message) as err:
+            read(path)
+        assert str(path) in str(err.value)
     from fcnr.cli import main
 
     assert main(["inr", "decode", str(path), "--views", str(views), "--out", str(tmp_path / "d")]) == 2

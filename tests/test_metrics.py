@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from fcnr.evaluation.metrics import LPIPSMetric, flip, ms_ssim, ms_ssim_scales, psnr
+from fcnr.evaluation.metrics import LPIPSMetric, flip, hub_dir, ms_ssim, ms_ssim_scales, psnr
 
 
 def noisy(shape, sigma, seed=0):
@@ -54,19 +58,49 @@ def test_ms_ssim_small_images_use_fewer_scales():
 
 
 def test_lpips_unavailable_without_cached_alexnet(tmp_path, monkeypatch):
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "home"))
     metric = LPIPSMetric()
     assert not metric.available
-    assert str(tmp_path / "checkpoints" / "alexnet-owt-7be5be79.pth") in metric.reason
+    assert str(tmp_path / "home" / "hub" / "checkpoints" / "alexnet-owt-7be5be79.pth") in metric.reason
     assert "download.pytorch.org" in metric.reason
     with pytest.raises(RuntimeError, match="LPIPS unavailable"):
         metric(*noisy((32, 32, 3), 5))
     # A file that is not an AlexNet state dict is refused with the reason, never used.
-    bad = tmp_path / "checkpoints" / "alexnet-owt-7be5be79.pth"
-    bad.parent.mkdir()
+    bad = tmp_path / "home" / "hub" / "checkpoints" / "alexnet-owt-7be5be79.pth"
+    bad.parent.mkdir(parents=True)
     torch.save({"something": torch.zeros(1)}, bad)
     metric = LPIPSMetric()
     assert not metric.available and "cannot load AlexNet weights" in metric.reason
+
+
+@pytest.mark.parametrize("env", [{}, {"XDG_CACHE_HOME": "xdg"}, {"TORCH_HOME": "th", "XDG_CACHE_HOME": "xdg"}])
+def test_hub_dir_is_torchs(tmp_path, monkeypatch, env):
+    monkeypatch.delenv("TORCH_HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    for name, folder in env.items():
+        monkeypatch.setenv(name, str(tmp_path / folder))
+    assert hub_dir() == Path(torch.hub.get_dir())
+
+
+SCORING_WITHOUT_TORCH = """
+import sys
+import numpy as np
+import fcnr.baselines, fcnr.cli, fcnr.commands.baseline, fcnr.commands.evaluate  # what scoring jobs import
+from fcnr.evaluation.evaluate import image_metrics
+from fcnr.evaluation.metrics import LPIPSMetric
+a = np.zeros((32, 32, 3), np.uint8)
+lpips = LPIPSMetric(device="auto")  # TORCH_HOME is empty: no AlexNet
+assert not lpips.available
+image_metrics(a, a + 9, lpips)
+assert "torch" not in sys.modules, "scoring imported torch"
+"""
+
+
+def test_scoring_without_lpips_does_not_import_torch(tmp_path):
+    env = os.environ | {"TORCH_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", SCORING_WITHOUT_TORCH], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
 
 
 def test_lpips_loads_a_cached_alexnet_state_dict(tmp_path):

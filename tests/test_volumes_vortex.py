@@ -59,3 +59,16 @@ def test_non_cubic_shape_is_resampled():
     (t, vol), = volume_source(vortex_manifest(7), (24, 20, 16), [1])
     assert t == 1 and vol.shape == (24, 20, 16) and vol.dtype == np.float32
     assert vol.min() >= 0 and np.isfinite(vol).all()
+
+
+def test_slab_kernels_give_the_whole_array_expressions_bit_for_bit(run):
+    # The solver's results (and so the base model's training images) must not depend on the slabs.
+    solver = run[0]
+    u, keep, k2 = solver.uhat, solver.keep, solver.k2_safe
+    kx, ky, kz = solver.k
+    curl = 1j * np.stack([ky * u[2] - kz * u[1], kz * u[0] - kx * u[2], kx * u[1] - ky * u[0]])
+    kept = u * keep
+    div = (kx * kept[0] + ky * kept[1] + kz * kept[2]) / k2
+    projected = np.stack([kept[0] - kx * div, kept[1] - ky * div, kept[2] - kz * div])
+    assert solver.vorticity_hat().tobytes() == curl.tobytes()
+    assert solver._dealias_project(u).tobytes() == projected.tobytes()

@@ -164,6 +164,8 @@ def test_lambda_point_fine_tunes_the_base_not_the_main_model(tmp_path):
     counts = job_counts(proc.stdout)
     assert counts["baseline_train"] == 1 and counts["base_publish"] == 1 and "train" not in counts
     assert "--init results/base/zoo/ir" in proc.stdout
+    # A finished fine-tune deletes its checkpoints (a rerun with other steps must start over).
+    assert f"rm -rf results/{DS}/ir/baselines/fcnr/lambda4000/model/checkpoints" in proc.stdout
 
 
 # ---- the report in a real browser ------------------------------------------------------------

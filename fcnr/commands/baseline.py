@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fcnr.devices import add_device_argument, resolve_device
+from fcnr.devices import add_device_argument
 
 HELP = "Compress images with a classical codec (JPEG, WebP, AVIF, JPEG XL, HEVC, AV1) and score them."
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_lpips:
         lpips, status = None, {"available": False, "reason": "LPIPS disabled (--no-lpips)"}
     else:
-        lpips = LPIPSMetric(device=resolve_device(args.device))
+        lpips = LPIPSMetric(device=args.device)
         status = {"available": lpips.available, "reason": lpips.reason}
     views = read_views(args.views)
     score = partial(image_metrics, lpips=lpips)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from fcnr.devices import add_device_argument, resolve_device
+from fcnr.devices import add_device_argument
 
 HELP = "Compute per-image quality and rate metrics."
 
@@ -60,7 +60,7 @@ def _timestep(args: argparse.Namespace) -> int:
     else:
         from fcnr.evaluation.metrics import LPIPSMetric
 
-        lpips = LPIPSMetric(args.lpips_backbone, device=resolve_device(args.device))
+        lpips = LPIPSMetric(args.lpips_backbone, device=args.device)
         status = {"available": lpips.available, "reason": lpips.reason}
     start = time.perf_counter()
     rows = evaluate_timestep(args.mode_dir, args.timestep, read_views(args.views), read_split(args.split), lpips,

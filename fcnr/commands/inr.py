@@ -92,15 +92,15 @@ def _train(args: argparse.Namespace) -> int:
 def _decode(args: argparse.Namespace) -> int:
     from fcnr.atomic import write_json
     from fcnr.errors import FCNRError
-    from fcnr.inr.bitstream import read_bitstream
     from fcnr.inr.data import view_angles
     from fcnr.inr.decode import decode_images
+    from fcnr.inr.header import read_header
     from render.views import read_views
 
     angles = view_angles(read_views(args.views))
     wanted = None
     if args.timestep is not None or args.view is not None:
-        held = read_bitstream(args.bitstream).images
+        held = read_header(args.bitstream).images
         wanted = [(t, v) for t, v in held if args.timestep in (None, t) and args.view in (None, v)]
         if not wanted:
             raise FCNRError(f"{args.bitstream}: no image with timestep {args.timestep} and view {args.view}")
@@ -125,7 +125,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     else:
         from fcnr.evaluation.metrics import LPIPSMetric
 
-        lpips = LPIPSMetric(device=resolve_device(args.device))
+        lpips = LPIPSMetric(device=args.device)
         status = {"available": lpips.available, "reason": lpips.reason}
     run = RunDir(args.run_dir)
     rows = score(run, args.images, read_views(args.views), read_split(args.split), lpips)

@@ -2,12 +2,10 @@
 
 MS-SSIM follows Wang et al. (2003): Gaussian window 11 / sigma 1.5, K = (0.01, 0.03), five scales
 with weights (0.0448, 0.2856, 0.3001, 0.2363, 0.1333), 2x2 average pooling between scales,
-computed per colour channel and averaged; in float32 on pixel values centred on 127.5 (which
-keeps the variances' cancellation small: within 1e-6 of float64 on real renders), means in float64.
-Five scales need a shorter side of at least 161 px (the
-coarsest scale must still hold one 11 px window); smaller images use as many scales as fit,
-with the leading weights renormalised to sum to one (e.g. 64 px: 3 scales). Images under 11 px
-have no MS-SSIM.
+computed per colour channel and averaged, in float64 with numpy (so scoring loads torch only for
+LPIPS). Five scales need a shorter side of at least 161 px (the coarsest scale must still hold one
+11 px window); smaller images use as many scales as fit, with the leading weights renormalised to
+sum to one (e.g. 64 px: 3 scales). Images under 11 px have no MS-SSIM.
 
 This MS-SSIM agrees with ``pytorch-msssim`` (1.0) to 1e-5 where that package runs, but it is kept
 because ``pytorch_msssim.ms_ssim`` refuses any image whose shorter side is 160 px or less with the
@@ -20,21 +18,22 @@ package's default 67 pixels per degree (a 0.7 m wide 4K monitor seen from 0.7 m)
 learned weights, so unlike LPIPS it is always available.
 
 LPIPS uses the ``lpips`` package's linear layers (v0.1, shipped with the package) on an AlexNet
-backbone whose ImageNet weights are read from the torch hub cache; nothing is downloaded.
+backbone whose ImageNet weights are read from the torch hub cache; nothing is downloaded. Torch is
+imported only once those weights are found.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+from numpy.lib.stride_tricks import sliding_window_view
 
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
-_WIN, _SIGMA, _K1, _K2, _PEAK, _CENTER = 11, 1.5, 0.01, 0.03, 255.0, 127.5
+_WIN, _SIGMA, _K1, _K2, _PEAK = 11, 1.5, 0.01, 0.03, 255.0
 ALEXNET_FILE = "alexnet-owt-7be5be79.pth"
 ALEXNET_URL = f"https://download.pytorch.org/models/{ALEXNET_FILE}"
 
@@ -44,11 +43,6 @@ def _check_pair(a: np.ndarray, b: np.ndarray) -> None:
         raise ValueError(f"expected two HxWx3 images of the same shape, got {a.shape} and {b.shape}")
     if a.dtype != np.uint8 or b.dtype != np.uint8:
         raise ValueError(f"expected uint8 images, got {a.dtype} and {b.dtype}")
-
-
-def _to_tensor(img: np.ndarray) -> torch.Tensor:
-    """Returns a uint8 HxWx3 image as a (1, 3, H, W) float32 tensor of its 0-255 values."""
-    return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].to(torch.float32)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -67,29 +61,34 @@ def ms_ssim_scales(height: int, width: int) -> int:
     return scales
 
 
-def _gaussian_window() -> torch.Tensor:
-    x = torch.arange(_WIN, dtype=torch.float64) - _WIN // 2
-    g = torch.exp(-(x**2) / (2 * _SIGMA**2))
+def _gaussian_window() -> np.ndarray:
+    x = np.arange(_WIN, dtype=np.float64) - _WIN // 2
+    g = np.exp(-(x**2) / (2 * _SIGMA**2))
     return g / g.sum()
 
 
-def _blur(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-    c = x.shape[1]
-    x = F.conv2d(x, g.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
-    return F.conv2d(x, g.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
+def _blur(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Returns the separable blur of (C, H, W) images by the window ``g``: its valid part only."""
+    x = sliding_window_view(x, len(g), axis=2) @ g
+    return sliding_window_view(x, len(g), axis=1) @ g
 
 
-def _ssim_terms(x: torch.Tensor, y: torch.Tensor, g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Returns per-channel (ssim, contrast-structure) means of two NCHW float images."""
+def _pool(x: np.ndarray) -> np.ndarray:
+    """Returns the 2x2 means of (C, H, W) images; an odd side is first zero-padded by one at both ends."""
+    x = np.pad(x, [(0, 0), (x.shape[1] % 2,) * 2, (x.shape[2] % 2,) * 2])
+    c, h, w = x.shape
+    return x[:, : h // 2 * 2, : w // 2 * 2].reshape(c, h // 2, 2, w // 2, 2).mean(axis=(2, 4))
+
+
+def _ssim_terms(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Returns per-channel (ssim, contrast-structure) means of two (C, H, W) float64 images."""
     c1, c2 = (_K1 * _PEAK) ** 2, (_K2 * _PEAK) ** 2
-    x, y = x - _CENTER, y - _CENTER
     # One blur of the five moment images (x, y, x^2, y^2, xy) stacked along the channels.
-    mx, my, exx, eyy, exy = _blur(torch.cat([x, y, x * x, y * y, x * y], dim=1), g).chunk(5, dim=1)
+    mx, my, exx, eyy, exy = np.split(_blur(np.concatenate([x, y, x * x, y * y, x * y]), g), 5)
     sxx, syy, sxy = exx - mx * mx, eyy - my * my, exy - mx * my
     cs = (2 * sxy + c2) / (sxx + syy + c2)
-    mx, my = mx + _CENTER, my + _CENTER
     lum = (2 * mx * my + c1) / (mx * mx + my * my + c1)
-    return (lum * cs).double().mean(dim=(2, 3)), cs.double().mean(dim=(2, 3))
+    return (lum * cs).mean(axis=(1, 2)), cs.mean(axis=(1, 2))
 
 
 def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
@@ -98,20 +97,18 @@ def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
     scales = ms_ssim_scales(a.shape[0], a.shape[1])
     if scales == 0:
         raise ValueError(f"MS-SSIM needs images of at least {_WIN} px per side, got {a.shape[:2]}")
-    weights = torch.tensor(MS_SSIM_WEIGHTS[:scales], dtype=torch.float64)
+    weights = np.array(MS_SSIM_WEIGHTS[:scales])
     weights = weights / weights.sum()
-    x, y, g = _to_tensor(a), _to_tensor(b), _gaussian_window().float()
+    x, y = (np.moveaxis(img, 2, 0).astype(np.float64) for img in (a, b))
+    g = _gaussian_window()
     factors = []
     for level in range(scales):
         ssim, cs = _ssim_terms(x, y, g)
         if level < scales - 1:
-            factors.append(torch.relu(cs))
-            pad = [x.shape[2] % 2, x.shape[3] % 2]
-            x = F.avg_pool2d(x, 2, padding=pad)
-            y = F.avg_pool2d(y, 2, padding=pad)
-    factors.append(torch.relu(ssim))
-    per_channel = torch.prod(torch.stack(factors) ** weights.view(-1, 1, 1), dim=0)
-    return float(per_channel.mean())
+            factors.append(np.maximum(cs, 0))
+            x, y = _pool(x), _pool(y)
+    factors.append(np.maximum(ssim, 0))
+    return float(np.prod(np.stack(factors) ** weights[:, None], axis=0).mean())
 
 
 def flip(a: np.ndarray, b: np.ndarray) -> float:
@@ -137,15 +134,14 @@ class LPIPSMetric:
     metric then raises RuntimeError.
     """
 
-    def __init__(self, backbone: str | Path | None = None, device: str = "cpu"):
-        self.device = torch.device(device)
+    def __init__(self, backbone: str | Path | None = None, device: str = "auto"):
         self.available = False
         self.reason = ""
         self.random_backbone = backbone == "random"
         self.net = None
         path = None
         if not self.random_backbone:
-            path = Path(backbone) if backbone is not None else Path(torch.hub.get_dir()) / "checkpoints" / ALEXNET_FILE
+            path = Path(backbone) if backbone is not None else hub_dir() / "checkpoints" / ALEXNET_FILE
             if not path.is_file():
                 self.reason = (
                     f"LPIPS unavailable: AlexNet weights {path} are missing (no network access here). "
@@ -153,6 +149,9 @@ class LPIPSMetric:
                     "weights='IMAGENET1K_V1') once on a machine with internet) and rerun."
                 )
                 return
+        from fcnr.devices import resolve_device
+
+        self.device = resolve_device(device)  # a device name only LPIPS uses, so checked once it can run
         try:
             self.net = self._build(path)
         except Exception as exc:  # any unreadable or mismatched file means: no LPIPS, with the reason
@@ -161,8 +160,9 @@ class LPIPSMetric:
             return
         self.available = True
 
-    def _build(self, alexnet_path: Path | None) -> torch.nn.Module:
-        import lpips  # imported here: its import is slow and only LPIPS users pay for it
+    def _build(self, alexnet_path: Path | None):
+        import lpips  # imported here, as torch: only LPIPS users pay for their imports
+        import torch
 
         with warnings.catch_warnings():
             # lpips passes torchvision the deprecated ``pretrained=False``; it builds an empty AlexNet.
@@ -185,12 +185,21 @@ class LPIPSMetric:
             raise KeyError(f"state dict mismatch: missing {missing}, unexpected {unexpected}")
         return net.eval().to(self.device)
 
-    @torch.no_grad()
     def __call__(self, a: np.ndarray, b: np.ndarray) -> float:
         """Returns the LPIPS distance of two uint8 HxWx3 images (0 when identical)."""
         if not self.available:
             raise RuntimeError(self.reason)
         _check_pair(a, b)
-        x = (_to_tensor(a) / 127.5 - 1).to(self.device)
-        y = (_to_tensor(b) / 127.5 - 1).to(self.device)
-        return float(self.net(x, y).flatten()[0])
+        import torch
+
+        x, y = (torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].to(self.device, torch.float32)
+                / 127.5 - 1 for img in (a, b))  # fmt: skip
+        with torch.no_grad():
+            return float(self.net(x, y).flatten()[0])
+
+
+def hub_dir() -> Path:
+    """Returns ``torch.hub.get_dir()`` without importing torch: ``$TORCH_HOME/hub``, by default
+    ``$XDG_CACHE_HOME/torch/hub`` (``~/.cache/torch/hub``)."""
+    cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
+    return Path(os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(cache, "torch")))) / "hub"

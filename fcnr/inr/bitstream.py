@@ -45,47 +45,27 @@ import numpy as np
 import torch
 
 from fcnr.atomic import write_bytes
-from fcnr.errors import FCNRError
 from fcnr.inr.base import INR
+from fcnr.inr.header import MAGIC, PREFIX, U32, VERSION, Header, header_fields, read_checked
 from fcnr.inr.models import build_model
 from fcnr.inr.quantize import WHOLE, Quantized, quantize
 
-MAGIC = b"FCNR-INR"
-VERSION = 1
 WEIGHT_BITS = 8
 EMBED_BITS = 6
 TABLE_BITS = 12  # precision of the stored frequencies; the coder works at 16 bits
 CODER_BITS = 16
 
-_PREFIX = struct.Struct("<8sHHI")
 _U16 = struct.Struct("<H")
-_U32 = struct.Struct("<I")
 _I8 = struct.Struct("<b")
 EMBEDDINGS = "embeddings"  # the layout's name for HNeRV's embeddings
 
 
 @dataclass(frozen=True)
-class Bitstream:
+class Bitstream(Header):
     """What a bitstream file holds: the header and the dequantized tensors."""
 
-    path: Path
-    size: int
-    config: dict[str, Any]
-    timesteps: list[int]
-    views: int
-    views_crc: int
     state: dict[str, torch.Tensor]  # the model's stored tensors, dequantized (float32)
     embeddings: torch.Tensor | None  # (images, C, h, w) for HNeRV, dequantized
-
-    @property
-    def images(self) -> list[tuple[int, int]]:
-        """Returns the (t, view) of every image the INR represents, in embedding order."""
-        return [(t, v) for t in self.timesteps for v in range(self.views)]
-
-    def bpp(self) -> float:
-        """Returns 8 * file bytes / (images * H * W)."""
-        height, width = self.config["image"]
-        return 8 * self.size / (len(self.images) * height * width)
 
 
 def views_crc(angles: np.ndarray) -> int:
@@ -126,7 +106,7 @@ def write_bitstream(
     quantized = [quantize(tensors[name], bits) for name, _, bits in expected]
     text = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
     out = io.BytesIO()
-    out.write(_PREFIX.pack(MAGIC, VERSION, 0, len(text)) + text)
+    out.write(PREFIX.pack(MAGIC, VERSION, 0, len(text)) + text)
     for q in quantized:
         out.write(_I8.pack(q.axis) + _f16(q.minimum) + _f16(q.scale))
     symbols, indexes = _symbols(quantized, expected)
@@ -136,9 +116,9 @@ def write_bitstream(
     from compressai.ans import RansEncoder  # imported here: only coding pays for CompressAI's import (5 s)
 
     stream = RansEncoder().encode_with_indexes(symbols.tolist(), indexes.tolist(), *_cdfs(tables))
-    out.write(_U32.pack(len(stream)) + stream)
+    out.write(U32.pack(len(stream)) + stream)
     data = out.getvalue()
-    data += _U32.pack(zlib.crc32(data))
+    data += U32.pack(zlib.crc32(data))
     write_bytes(path, data)
     return {"bytes": len(data), "header_bytes": len(text), "stream_bytes": len(stream), "symbols": len(symbols),
             "bits_per_symbol": 8 * len(stream) / len(symbols)}  # fmt: skip
@@ -146,27 +126,12 @@ def write_bitstream(
 
 def read_bitstream(path: str | os.PathLike) -> Bitstream:
     """Returns the bitstream at ``path``; a truncated, corrupted or foreign file is an FCNRError naming it."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FCNRError(f"{path}: cannot read the INR bitstream: {exc.strerror or exc}") from exc
-    if len(data) < _PREFIX.size + _U32.size or data[:8] != MAGIC:
-        raise FCNRError(f"{path}: not an FCNR INR bitstream (no {MAGIC.decode()} magic, or shorter than its header)")
-    if zlib.crc32(data[:-4]) != _U32.unpack_from(data, len(data) - 4)[0]:
-        raise FCNRError(f"{path}: CRC mismatch: the file is truncated or corrupted; write it again")
-    _, version, _, header_len = _PREFIX.unpack_from(data)
-    if version != VERSION:
-        raise FCNRError(f"{path}: INR bitstream version {version}; this fcnr reads version {VERSION}")
-    try:
-        return _parse(path, data[:-4], header_len)
-    except (ValueError, KeyError, TypeError, struct.error) as exc:
-        raise FCNRError(f"{path}: malformed INR bitstream ({exc}); write it again") from exc
+    return read_checked(Path(path), _parse)
 
 
 def _parse(path: Path, data: bytes, header_len: int) -> Bitstream:
     """Returns the bitstream whose bytes (CRC checked and cut off) are ``data``."""
-    reader = _Reader(data, _PREFIX.size)
+    reader = _Reader(data, PREFIX.size)
     header = json.loads(reader.take(header_len))
     expected = layout(header)
     pairs = []
@@ -181,7 +146,7 @@ def _parse(path: Path, data: bytes, header_len: int) -> Bitstream:
         if size != 2**bits:
             raise ValueError(f"a frequency table of {size} symbols for {bits}-bit values")
         tables.append(np.array([reader.varint() for _ in range(size)], dtype=np.int64))
-    stream = reader.take(_U32.unpack(reader.take(4))[0])
+    stream = reader.take(U32.unpack(reader.take(4))[0])
     if reader.offset != len(data):
         raise ValueError(f"{len(data) - reader.offset} bytes after the rANS stream")
     indexes = np.concatenate([np.full(math.prod(shape), _group(name)) for name, shape, _ in expected])
@@ -195,8 +160,7 @@ def _parse(path: Path, data: bytes, header_len: int) -> Bitstream:
         tensors[name] = Quantized(q, minimum, scale, axis, bits).dequantize()
         offset += n
     embeddings = tensors.pop(EMBEDDINGS, None)
-    return Bitstream(path, len(data) + 4, header["config"], header["timesteps"], header["views"],
-                     header["views_crc"], tensors, embeddings)  # fmt: skip
+    return Bitstream(path, len(data) + 4, *header_fields(data, header_len), tensors, embeddings)
 
 
 def frequencies(symbols: np.ndarray, alphabet: int) -> np.ndarray:

@@ -29,7 +29,7 @@ from fcnr.atomic import read_json as atomic_read_json
 from fcnr.errors import FCNRError
 from fcnr.evaluation.evaluate import image_metrics
 from fcnr.images import image_path, read_image, timestep_dir
-from fcnr.inr.bitstream import read_bitstream
+from fcnr.inr.header import read_header
 
 LOG_COLUMNS = ("epoch", "step", "loss", "psnr", "lr", "seconds")
 LOG = "train_log.csv"  # in RUN/model/, one row per epoch
@@ -91,7 +91,7 @@ def read_train_log(model_dir: str | Path) -> dict[str, np.ndarray]:
 
 def score(run: RunDir, images_root: str | os.PathLike, views, split: dict[tuple[int, int], str], lpips=None) -> list:
     """Returns one metrics row per image of the run's bitstream, its decoded image scored against the truth."""
-    bitstream = read_bitstream(run.bitstream)
+    bitstream = read_header(run.bitstream)
     height, width = bitstream.config["image"]
     share = bitstream.size / len(bitstream.images)
     rows = []

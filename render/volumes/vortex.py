@@ -12,7 +12,8 @@ Gaussian noise, projected and shaped to the spectrum ``E(k) ~ k^4 exp(-2 (k / k0
 ``nu * (n_ref / n)^(4/3)`` so the smallest eddies stay resolved) and is resampled trilinearly
 when the shape is not cubic. Single precision (complex64 spectra), scipy.fft on 2 threads; the
 elementwise work runs on the same 2 threads in slabs along y, each slab computing the same
-operations in the same order as one whole-array expression, so the result is bitwise the same.
+operations in the same order as one whole-array expression (so the result is bitwise the same)
+and writing straight into its part of the output.
 
 Parameters (``source.params`` in the manifest; defaults below): ``nu``, ``n_ref``, ``k0``,
 ``u_rms``, ``frame_dt``, ``cfl``. ``source.seed`` seeds the initial field.
@@ -54,18 +55,18 @@ class SpectralNS:
         self.pool = ThreadPoolExecutor(WORKERS)
         self.uhat = self._initial(seed, k0, u_rms)
 
-    def _slabwise(self, kernel: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
-        """Returns ``kernel(*arrays)``, computed slab by slab along y (axis -2) on the worker threads.
+    def _slabwise(self, kernel: Callable[..., None], *arrays: np.ndarray) -> np.ndarray:
+        """Returns ``kernel(out, *arrays)``'s result, computed slab by slab along y (axis -2) on the
+        worker threads; ``out`` has the first array's shape and dtype.
 
         Arrays of one point along y (the broadcast wavenumbers kx, kz) go to every slab whole.
         """
-        def part(s: slice) -> np.ndarray:
-            return kernel(*(a[..., s, :] if a.shape[-2] > 1 else a for a in arrays))
+        out = np.empty_like(arrays[0])
 
-        parts = list(self.pool.map(part, self.slabs))
-        out = np.empty(parts[0].shape[:-2] + (self.n, parts[0].shape[-1]), parts[0].dtype)
-        for s, p in zip(self.slabs, parts):
-            out[..., s, :] = p
+        def part(s: slice) -> None:
+            kernel(out[..., s, :], *(a[..., s, :] if a.shape[-2] > 1 else a for a in arrays))
+
+        list(self.pool.map(part, self.slabs))
         return out
 
     def _initial(self, seed: int, k0: float, u_rms: float) -> np.ndarray:
@@ -85,6 +86,10 @@ class SpectralNS:
         """Returns the divergence-free part of the spectral field ``a``."""
         return self._slabwise(_project, a, *self.k, self.k2_safe)
 
+    def _dealias_project(self, a: np.ndarray) -> np.ndarray:
+        """Returns the divergence-free part of ``a`` with the 2/3 rule's modes zeroed."""
+        return self._slabwise(_dealias_project, a, self.keep, *self.k, self.k2_safe)
+
     def _to_real(self, ahat: np.ndarray) -> np.ndarray:
         return sfft.irfftn(ahat, s=(self.n,) * 3, axes=(1, 2, 3), workers=WORKERS)
 
@@ -99,8 +104,7 @@ class SpectralNS:
         cross = self._slabwise(_cross, u, w)
         nl = sfft.rfftn(cross, axes=(1, 2, 3), workers=WORKERS)
         speed = float(np.abs(u).sum(axis=0).max()) if with_speed else None
-        kept = self._slabwise(np.multiply, nl, self.keep)
-        return self._project(kept).astype(np.complex64, copy=False), speed
+        return self._dealias_project(nl), speed
 
     def advance(self, duration: float) -> int:
         """Returns the number of steps taken to advance the state by ``duration``."""
@@ -115,13 +119,15 @@ class SpectralNS:
             if i:
                 nl, _ = self._rhs(u0)
             # SSP-RK3 with integrating factor exp(-nu k^2 t) (Shu-Osher form).
-            u1 = self._slabwise(lambda u0, nl, e: e * (u0 + dt * nl), u0, nl, e_full)
+            u1 = self._slabwise(lambda out, u0, nl, e: np.multiply(e, u0 + dt * nl, out=out), u0, nl, e_full)
             n1, _ = self._rhs(u1)
-            u2 = self._slabwise(lambda u0, u1, n1, e: 0.75 * e * u0 + 0.25 * (u1 + dt * n1) / e, u0, u1, n1, e_half)
+            u2 = self._slabwise(lambda out, u0, u1, n1, e: np.add(0.75 * e * u0, 0.25 * (u1 + dt * n1) / e, out=out),
+                                u0, u1, n1, e_half)  # fmt: skip
             n2, _ = self._rhs(u2)
             self.uhat = self._slabwise(
-                lambda u0, u2, n2, e, eh: u0 * e / 3.0 + (2.0 / 3.0) * eh * (u2 + dt * n2), u0, u2, n2, e_full, e_half
-            ).astype(np.complex64, copy=False)
+                lambda out, u0, u2, n2, e, eh: np.add(u0 * e / 3.0, (2.0 / 3.0) * eh * (u2 + dt * n2), out=out),
+                u0, u2, n2, e_full, e_half,
+            )
         self.time += duration
         return steps
 
@@ -148,20 +154,33 @@ class SpectralNS:
         return float(np.abs(div).max() / np.abs(grad).max())
 
 
-def _curl(u: np.ndarray, kx: np.ndarray, ky: np.ndarray, kz: np.ndarray) -> np.ndarray:
-    """Returns i k x u of a spectral field (or a slab of it)."""
-    return 1j * np.stack([ky * u[2] - kz * u[1], kz * u[0] - kx * u[2], kx * u[1] - ky * u[0]])
+# Slab kernels: each writes its result into ``out`` (a slab of the output array).
+def _curl(out: np.ndarray, u: np.ndarray, kx: np.ndarray, ky: np.ndarray, kz: np.ndarray) -> None:
+    """i k x u of a spectral field."""
+    np.subtract(ky * u[2], kz * u[1], out=out[0])
+    np.subtract(kz * u[0], kx * u[2], out=out[1])
+    np.subtract(kx * u[1], ky * u[0], out=out[2])
+    np.multiply(1j, out, out=out)
 
 
-def _cross(u: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Returns u x w of two physical fields (or slabs of them)."""
-    return np.stack([u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]])
+def _cross(out: np.ndarray, u: np.ndarray, w: np.ndarray) -> None:
+    """u x w of two physical fields."""
+    np.subtract(u[1] * w[2], u[2] * w[1], out=out[0])
+    np.subtract(u[2] * w[0], u[0] * w[2], out=out[1])
+    np.subtract(u[0] * w[1], u[1] * w[0], out=out[2])
 
 
-def _project(a: np.ndarray, kx: np.ndarray, ky: np.ndarray, kz: np.ndarray, k2: np.ndarray) -> np.ndarray:
-    """Returns a - k (k . a) / |k|^2 of a spectral field (or a slab of it)."""
+def _project(out: np.ndarray, a: np.ndarray, kx: np.ndarray, ky: np.ndarray, kz: np.ndarray, k2: np.ndarray) -> None:
+    """a - k (k . a) / |k|^2 of a spectral field."""
     div = (kx * a[0] + ky * a[1] + kz * a[2]) / k2
-    return np.stack([a[0] - kx * div, a[1] - ky * div, a[2] - kz * div])
+    np.subtract(a[0], kx * div, out=out[0])
+    np.subtract(a[1], ky * div, out=out[1])
+    np.subtract(a[2], kz * div, out=out[2])
+
+
+def _dealias_project(out: np.ndarray, a: np.ndarray, keep: np.ndarray, *k: np.ndarray) -> None:
+    """The projection of ``a * keep`` (the 2/3 rule's mask)."""
+    _project(out, np.multiply(a, keep), *k)
 
 
 def solver_for(manifest: dict[str, Any], n: int) -> tuple[SpectralNS, float]:

@@ -154,6 +154,8 @@ rule baseline_train:
         views="results/{ds}/views.csv",
         split="results/{ds}/split.csv",
         start=learned_start_files,
+    # As for the main model: a killed job resumes from MODEL/checkpoints/, a finished one deletes them,
+    # so a rerun with other settings (e.g. finetune_steps) starts over.
     output:
         [f"{RUN}/model/{name}" for name in MODEL_FILES],
     params:
@@ -171,7 +173,7 @@ rule baseline_train:
     shell:
         "OMP_NUM_THREADS={threads} fcnr train results/{wildcards.ds}/{wildcards.mode}/images "
         "--views {input.views} --split {input.split} --out {params.model} {params.args} "
-        "--init {params.start} --no-progress > {log} 2>&1"
+        "--init {params.start} --no-progress > {log} 2>&1 && rm -rf {params.model}/checkpoints"
 
 
 rule baseline_compress:
