@@ -17,9 +17,10 @@ import math
 from pathlib import Path
 
 from fcnr.baselines.rd import label, read_table, run_dir
+from fcnr.evaluation.evaluate import read_metrics_csv
 from fcnr.inr import METHODS as INR_METHODS
 from fcnr.inr.run import RunDir, read_json, read_train_log
-from fcnr.report.sections.inr_training import tail_gain
+from fcnr.report.sections.inr_training import mean_image_psnr, standing, tail_gain
 
 
 def cell(value: float, digits: int) -> str:
@@ -31,20 +32,22 @@ def main() -> int:
     parser.add_argument("roots", nargs="+", help="results/DS folders")
     args = parser.parse_args()
     print("| dataset | mode | method | setting | images | PSNR | LPIPS | MS-SSIM | FLIP | BPP | ET (h) | DT (s) | "
-          "training | last-epoch PSNR | gain, last 10 % |")
-    print("|" + "---|" * 15)
+          "training | last-epoch PSNR | gain, last 10 % | mean image PSNR | where it stands |")
+    print("|" + "---|" * 17)
     for root in map(Path, args.roots):
         for mode in ("ir", "dvr"):
             path = root / mode / "baselines" / "rd.csv"
             if not path.is_file():
                 continue
             for p in read_table(path):
-                extra = ["", "", ""]
+                extra = ["", "", "", "", ""]
                 if p["method"] in INR_METHODS:
                     run = RunDir(run_dir(root / mode, p["method"], p["setting"], p["value"], 0))
                     summary, curve = read_json(run.model / "train_summary.json"), read_train_log(run.model)
+                    images = [(r["t"], r["view"]) for r in read_metrics_csv(run.metrics)]
+                    mean_image, gain = mean_image_psnr(root / mode / "images", images), tail_gain(curve["psnr"])
                     extra = [f"{summary['epochs']} epochs, {summary['seconds']:.0f} s", cell(curve["psnr"][-1], 2),
-                             cell(tail_gain(curve["psnr"]), 2)]  # fmt: skip
+                             cell(gain, 2), cell(mean_image, 2), standing(p["psnr"], mean_image, gain)]  # fmt: skip
                 print(f"| {root.name} | {mode.upper()} | {label(p['method'])} | {p['setting']} {p['value']:g} | "
                       f"{int(p['images'])} | {cell(p['psnr'], 2)} | {cell(p['lpips'], 4)} | {cell(p['msssim'], 4)} | "
                       f"{cell(p['flip'], 4)} | {cell(p['bpp'], 4)} | {cell(p['et_hours'], 4)} | "

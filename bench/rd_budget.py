@@ -42,17 +42,22 @@ def codec_qualities(codec: str) -> list[int]:
     return load_yaml(SCHEMA)["properties"]["classical"]["properties"][codec]["default"]
 
 
-def train_point(a, start: str, steps: int, lmbda: float, sources) -> tuple[Path, float]:
-    """Trains (or finds) one FCNR point; returns (model directory, training seconds)."""
-    section = load_yaml(a.config)["train"]
-    out = a.work / start / f"steps{steps}" / f"lambda{lmbda:g}"
+def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path | None, sources) -> Trainer:
+    """Returns a trainer of ``steps`` steps at ``lmbda`` with the ``train`` section of ``config``."""
+    section = load_yaml(config)["train"]
     settings = TrainSettings(
         lmbda=lmbda, lr=section["lr"], lr_schedule=section.get("lr_schedule") or "cosine",
         warmup=section.get("warmup") or 0.05, epochs=10**6, max_steps=steps, seed=section.get("seed") or 0,
-        checkpoint_every=max(steps, 1), init=a.init if start == "warm" else None,
+        checkpoint_every=max(steps, 1), init=init,
     )  # fmt: skip
-    config = {k: section[k] for k in MODEL_KEYS if section.get(k) is not None}
-    summary = Trainer(sources, config, settings, out, progress=False).run()
+    model_config = {k: section[k] for k in MODEL_KEYS if section.get(k) is not None}
+    return Trainer(sources, model_config, settings, out, progress=False)
+
+
+def train_point(a, start: str, steps: int, lmbda: float, sources) -> tuple[Path, float]:
+    """Trains (or finds) one FCNR point; returns (model directory, training seconds)."""
+    out = a.work / start / f"steps{steps}" / f"lambda{lmbda:g}"
+    summary = make_trainer(a.config, out, steps, lmbda, a.init if start == "warm" else None, sources).run()
     return out, summary["seconds"]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from fcnr.codec.coding import Timer, compress_timestep, decode_all
+from fcnr.codec.model import FCNRModel
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import load_model
 from fcnr.codec.shard import read_shard, write_shard
@@ -17,7 +18,13 @@ from fcnr.images import image_path, read_image, timestep_dir
 def code_and_score(model_dir: Path, images_root: Path, views: np.ndarray, timesteps, shards_dir: Path,
                    device: str = "cpu", enc: Timer | None = None, dec: Timer | None = None) -> list[dict]:
     """Returns ``{"t", "view", "bpp", "psnr"}`` per image of ``timesteps``, coded into real shards in ``shards_dir``."""
-    model, ident = load_model(model_dir, device), model_id(model_dir)
+    return score_model(load_model(model_dir, device), model_id(model_dir), images_root, views, timesteps, shards_dir,
+                       enc, dec)  # fmt: skip
+
+
+def score_model(model: FCNRModel, ident: str, images_root: Path, views: np.ndarray, timesteps, shards_dir: Path,
+                enc: Timer | None = None, dec: Timer | None = None) -> list[dict]:
+    """Returns ``code_and_score``'s rows for a model in memory, its shards marked with ``ident``."""
     rows = []
     for t in timesteps:
         images = timestep_dir(images_root, t)

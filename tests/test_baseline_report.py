@@ -13,7 +13,7 @@ from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, bd_rows, write_table
 from fcnr.evaluation.evaluate import write_metrics_csv
 from fcnr.images import write_image
 from fcnr.report.build import build_report
-from fcnr.report.sections import ablation, baseline_zoom, bd_rates, rd_curves
+from fcnr.report.sections import ablation, baseline_zoom, bd_rates, inr_training, rd_curves
 
 # Only these sections are under test; the others need files this folder does not have.
 MINE = {m.TITLE for m in (rd_curves, bd_rates, ablation, baseline_zoom)}
@@ -134,3 +134,16 @@ def test_sections_are_skipped_without_baselines(tmp_path):
     assert not MINE & set(failed)
     for name in ("rd_curves", "bd_rates", "ablation", "baseline_zoom"):
         assert f'<section id="{name}">' not in page
+
+
+def test_mean_image_psnr_scores_the_per_pixel_mean_against_each_image(tmp_path):
+    for view, value in ((0, 10), (1, 30)):
+        write_image(tmp_path / "t0002" / f"v{view:04d}.png", np.full((8, 8, 3), value, np.uint8))
+    expected = 10 * math.log10(255**2 / 100)  # the mean image is 20 everywhere: every pixel 10 away
+    assert inr_training.mean_image_psnr(tmp_path, [(2, 0), (2, 1)]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("decoded", "gain", "verdict"), [(14.5, 0.0, "no better than the mean image"),
+                                                          (20.0, 2.0, "still rising"), (20.0, 0.1, "levelled off")])
+def test_a_level_curve_no_better_than_the_mean_image_is_not_called_converged(decoded, gain, verdict):
+    assert inr_training.standing(decoded, 14.0, gain).startswith(verdict)
