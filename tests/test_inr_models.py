@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
 from fcnr.errors import FCNRError
 from fcnr.inr.layers import up_strides
 from fcnr.inr.models import architecture, budget_count, build_model, sized_config
+from fcnr.schema import load_yaml
+
+TEST_CONFIG = Path(__file__).resolve().parents[1] / "config" / "test.yaml"
 
 
 def test_up_strides_split_powers_of_two_larger_first():
@@ -27,6 +32,13 @@ def test_budget_picks_the_widest_model_that_fits(method, size, images, budget):
     model = build_model(config)
     out = model(torch.rand(2, 3, size, size), torch.rand(2, 3))
     assert out.shape == (2, 3, size, size) and 0 <= out.min() and out.max() <= 1
+
+
+@pytest.mark.parametrize(("size", "images"), [(64, 12), (128, 92)])
+def test_the_test_configs_budgets_fit_its_images_and_a_default_run_exported_as_cinema(size, images):
+    for method, spec in load_yaml(TEST_CONFIG)["baselines"]["inr"]["methods"].items():
+        for budget in spec["sizes"]:
+            assert budget_count(sized_config(method, budget, size, size, images), images) <= budget
 
 
 def test_hnerv_stores_decoder_and_embeddings_not_its_encoder():
