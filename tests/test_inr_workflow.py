@@ -86,6 +86,7 @@ def test_report_has_the_measured_rows_curves_and_comparisons(run_dir):
                 "NeRVI (paper)", "NeRVI-like (this run, 9,500 parameters)", "FCNR (this run, all images)"):  # fmt: skip
         assert f"<td>{row}</td>" in summary, row
     assert "not run for" not in summary  # IR only in this run, and IR is the only mode
+    assert "the INR training curves say where each run stands" in summary
     training = re.search(r'<section id="inr_training">(.*?)</section>', html, re.DOTALL).group(1)
     assert training.count("<tr>") == 1 + len(RUNS) and "<img" in training
 

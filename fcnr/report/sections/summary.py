@@ -96,8 +96,9 @@ def _scope(ctx: ReportContext) -> str:
         + esc("; ".join(parts)) + f". The last row averages all images of the run (timesteps {esc(ts)}). "
         "An INR's BPP is 8 &times; its bitstream's bytes over its images' pixels (the whole network and, for "
         "HNeRV, the embeddings); its ET is training plus writing the bitstream, its DT loading the bitstream "
-        "plus decoding every image. NeRVI has no public code: its row here is the NeRVI-like reconstruction "
-        "(fcnr/inr/nervi.py), beside the paper's NeRVI."
+        "plus decoding every image; the INR training curves say where each run stands (an INR no better than "
+        "the mean image of its images has not learned the views). NeRVI has no public code: its row here is "
+        "the NeRVI-like reconstruction (fcnr/inr/nervi.py), beside the paper's NeRVI."
     ))  # fmt: skip
 
 
