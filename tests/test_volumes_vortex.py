@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.core.multiarray import _set_madvise_hugepage
 
 from render.volumes import volume_source
-from render.volumes.vortex import SpectralNS
+from render.volumes.vortex import SpectralNS, _small_pages
 
 N = 32
 
@@ -72,3 +73,13 @@ def test_slab_kernels_give_the_whole_array_expressions_bit_for_bit(run):
     projected = np.stack([kept[0] - kx * div, kept[1] - ky * div, kept[2] - kz * div])
     assert solver.vorticity_hat().tobytes() == curl.tobytes()
     assert solver._dealias_project(u).tobytes() == projected.tobytes()
+
+
+def test_huge_pages_are_off_while_stepping_and_restored_after():
+    before = _set_madvise_hugepage(True)
+    try:
+        with _small_pages():
+            assert _set_madvise_hugepage(False) is False
+        assert _set_madvise_hugepage(True) is True
+    finally:
+        _set_madvise_hugepage(before)

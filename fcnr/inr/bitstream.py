@@ -160,7 +160,7 @@ def _parse(path: Path, data: bytes, header_len: int) -> Bitstream:
         tensors[name] = Quantized(q, minimum, scale, axis, bits).dequantize()
         offset += n
     embeddings = tensors.pop(EMBEDDINGS, None)
-    return Bitstream(path, len(data) + 4, *header_fields(data, header_len), tensors, embeddings)
+    return Bitstream(path, len(data) + U32.size, *header_fields(header), tensors, embeddings)
 
 
 def frequencies(symbols: np.ndarray, alphabet: int) -> np.ndarray:

@@ -47,8 +47,12 @@ class Header:
 
 def read_header(path: str | os.PathLike) -> Header:
     """Returns the header of the bitstream at ``path`` (checked as a full read is, nothing decoded)."""
-    return read_checked(Path(path), lambda path, data, header_len: Header(path, len(data) + 4,
-                                                                          *header_fields(data, header_len)))
+    return read_checked(Path(path), _parse_header)
+
+
+def _parse_header(path: Path, data: bytes, header_len: int) -> Header:
+    header = json.loads(data[PREFIX.size : PREFIX.size + header_len])
+    return Header(path, len(data) + U32.size, *header_fields(header))
 
 
 def read_checked(path: Path, parse: Callable[[Path, bytes, int], Any]) -> Any:
@@ -71,7 +75,6 @@ def read_checked(path: Path, parse: Callable[[Path, bytes, int], Any]) -> Any:
         raise FCNRError(f"{path}: malformed INR bitstream ({exc}); write it again") from exc
 
 
-def header_fields(data: bytes, header_len: int) -> tuple[dict[str, Any], list[int], int, int]:
-    """Returns the JSON header's (config, timesteps, views, views_crc)."""
-    header = json.loads(data[PREFIX.size : PREFIX.size + header_len])
+def header_fields(header: dict[str, Any]) -> tuple[dict[str, Any], list[int], int, int]:
+    """Returns the parsed JSON header's (config, timesteps, views, views_crc)."""
     return header["config"], header["timesteps"], header["views"], header["views_crc"]

@@ -13,7 +13,8 @@ Gaussian noise, projected and shaped to the spectrum ``E(k) ~ k^4 exp(-2 (k / k0
 when the shape is not cubic. Single precision (complex64 spectra), scipy.fft on 2 threads; the
 elementwise work runs on the same 2 threads in slabs along y, each slab computing the same
 operations in the same order as one whole-array expression (so the result is bitwise the same)
-and writing straight into its part of the output.
+and writing straight into its part of the output. While it steps, numpy's transparent huge pages
+are off: they cost the solver's many short-lived arrays more in page faults than they save.
 
 Parameters (``source.params`` in the manifest; defaults below): ``nu``, ``n_ref``, ``k0``,
 ``u_rms``, ``frame_dt``, ``cfl``. ``source.seed`` seeds the initial field.
@@ -24,10 +25,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import scipy.fft as sfft
+from numpy.core.multiarray import _set_madvise_hugepage
 
 from render.volumes import source_params
 from render.volumes.resample import resample
@@ -108,6 +111,10 @@ class SpectralNS:
 
     def advance(self, duration: float) -> int:
         """Returns the number of steps taken to advance the state by ``duration``."""
+        with _small_pages():
+            return self._advance(duration)
+
+    def _advance(self, duration: float) -> int:
         nl, speed = self._rhs(self.uhat, with_speed=True)
         dx = 2.0 * math.pi / self.n
         steps = max(1, math.ceil(duration / (self.cfl * dx / max(speed, 1e-12))))
@@ -152,6 +159,17 @@ class SpectralNS:
         div = self._to_real((1j * (kx * u[0] + ky * u[1] + kz * u[2]))[None])[0]
         grad = self._to_real(1j * np.stack([kx * u[0], ky * u[1], kz * u[2]]))
         return float(np.abs(div).max() / np.abs(grad).max())
+
+
+@contextmanager
+def _small_pages() -> Iterator[None]:
+    """Turns numpy's madvise(MADV_HUGEPAGE) off for the arrays allocated inside, then back as it was
+    (what ``NUMPY_MADVISE_HUGEPAGE=0`` does for a whole process)."""
+    previous = _set_madvise_hugepage(False)
+    try:
+        yield
+    finally:
+        _set_madvise_hugepage(previous)
 
 
 # Slab kernels: each writes its result into ``out`` (a slab of the output array).

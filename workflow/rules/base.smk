@@ -63,7 +63,7 @@ rule base_volumes:
         mem_mb=4000,
         runtime=240,
     shell:
-        "NUMPY_MADVISE_HUGEPAGE=0 fcnr volumes {wildcards.ds} --out results/base/{wildcards.ds}/volumes --timesteps {params.timesteps} "
+        "fcnr volumes {wildcards.ds} --out results/base/{wildcards.ds}/volumes --timesteps {params.timesteps} "
         "--shape {params.shape} > {log} 2>&1"
 
 

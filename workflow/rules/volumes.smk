@@ -33,11 +33,8 @@ rule volumes:
     resources:
         mem_mb=volume_mem_mb,
         runtime=120,
-    # numpy's transparent huge pages cost the solver's many short-lived arrays more in page
-    # faults than they save (vortex: about a fifth of its time; the results are the same).
     shell:
-        "NUMPY_MADVISE_HUGEPAGE=0 fcnr volumes {wildcards.ds} --out results/{wildcards.ds}/volumes {params.args} "
-        "> {log} 2>&1"
+        "fcnr volumes {wildcards.ds} --out results/{wildcards.ds}/volumes {params.args} > {log} 2>&1"
 
 
 rule views:
