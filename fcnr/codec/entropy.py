@@ -56,6 +56,7 @@ class LaplaceConditional(GaussianConditional):
         super().__init__(scale_table(low, high, levels), scale_bound=low, **kwargs)
         self.log_low = math.log(low)
         self.log_step = math.log(high / low) / (levels - 1)
+        self._table_lists: tuple | None = None  # (buffer versions, the tables as lists)
 
     def _standardized_cumulative(self, inputs: torch.Tensor) -> torch.Tensor:
         # 0.5 exp(-|x|) keeps full relative precision in the lower tail (where _likelihood
@@ -104,10 +105,18 @@ class LaplaceConditional(GaussianConditional):
         return (symbols + mu_q).float()
 
     def _tables(self) -> tuple[list, list, list]:
-        """Returns the coder's CDF tables, CDF lengths and offsets as the rANS coder takes them."""
+        """Returns the coder's CDF tables, CDF lengths and offsets as the rANS coder takes them.
+
+        Converted to lists once per version of the tables (``update`` and loading weights change
+        the buffers, and with them their version), not once per latent.
+        """
         self._check_cdf_size()
-        return (self._quantized_cdf.tolist(), self._cdf_length.reshape(-1).int().tolist(),
-                self._offset.reshape(-1).int().tolist())  # fmt: skip
+        key = tuple((t.data_ptr(), t._version) for t in (self._quantized_cdf, self._cdf_length, self._offset))
+        if self._table_lists is None or self._table_lists[0] != key:
+            lists = (self._quantized_cdf.tolist(), self._cdf_length.reshape(-1).int().tolist(),
+                     self._offset.reshape(-1).int().tolist())  # fmt: skip
+            self._table_lists = (key, lists)
+        return self._table_lists[1]
 
     def coding_parameters(self, mu: torch.Tensor, b: torch.Tensor, shape) -> tuple[torch.Tensor, torch.Tensor]:
         """Returns (float64 means on the grid, int32 CDF indexes), broadcast to ``shape``."""

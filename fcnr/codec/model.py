@@ -41,6 +41,7 @@ from fcnr.codec.layers import (
     prelu,
     stereo_attention,
 )
+from fcnr.codec.synthesis import Synthesis, resolve_path
 
 # variant -> (inter-view block, z prior)
 VARIANTS = {
@@ -152,7 +153,9 @@ class FCNRModel(nn.Module):
             N, M, attention, heads, prior, int(self.config["pe_L"]), float(self.config["pe_b"])
         )
         self.laplace = LaplaceConditional()
-        self._exact_cache: list = []  # float64 copy of entropy_parameters, kept out of state_dict
+        self.synthesis_path: str | None = None  # None: $FCNR_SYNTHESIS, else auto (fcnr.codec.synthesis)
+        # Derived copies kept out of state_dict: the float64 entropy networks, the synthesis path.
+        self._derived: dict[str, tuple] = {}
 
     # ---- training / evaluation -------------------------------------------------------------
     def forward(self, x_l: torch.Tensor, x_r: torch.Tensor, p_l: torch.Tensor, p_r: torch.Tensor) -> dict:
@@ -180,7 +183,7 @@ class FCNRModel(nn.Module):
     # ---- real bitstreams ---------------------------------------------------------------------
     def update(self, force: bool = True) -> bool:
         """Builds the coder's CDF tables (call after training); returns True if they were built."""
-        self._exact_cache.clear()
+        self._derived.clear()
         if self.laplace._offset.numel() > 0 and not force:
             return False
         self.laplace.update()
@@ -223,7 +226,7 @@ class FCNRModel(nn.Module):
             (mu, b), phi_r = exact.y_left(z_l_hat.double(), z_r_hat.double())
             y_l_hat = decode(mu, b, y_shape)
             y_r_hat = decode(*exact.y_right(y_l_hat.double(), phi_r), y_shape)
-            x_l_hat, x_r_hat = self.g_s(y_l_hat, y_r_hat)
+            x_l_hat, x_r_hat = self.synthesis()(y_l_hat, y_r_hat)
         size = tuple(image_size)
         out = {"x_hat": (self._crop(x_l_hat, size).clamp(0, 1), self._crop(x_r_hat, size).clamp(0, 1))}
         if return_latents:
@@ -236,18 +239,26 @@ class FCNRModel(nn.Module):
 
     def _exact(self) -> EntropyParameters:
         """Returns a float64 copy of the entropy-parameter networks (rebuilt when weights may change)."""
-        device = next(self.parameters()).device
-        if not self._exact_cache or self._exact_cache[0][0] != device:
-            exact = copy.deepcopy(self.entropy_parameters).double().eval()
-            self._exact_cache[:] = [(device, exact)]
-        return self._exact_cache[0][1]
+        return self._derive("exact", None, lambda: copy.deepcopy(self.entropy_parameters).double().eval())
+
+    def synthesis(self) -> Synthesis:
+        """Returns the decoder's path for g_s on this device (``synthesis_path``; rebuilt when weights may change)."""
+        path = resolve_path(self.synthesis_path, next(self.parameters()).device)
+        return self._derive("synthesis", path, lambda: Synthesis(self.g_s, path))
+
+    def _derive(self, name: str, key, build):
+        """Returns the cached copy ``name`` for this device and ``key``, building it with ``build()`` if stale."""
+        tag = (next(self.parameters()).device, key)
+        if name not in self._derived or self._derived[name][0] != tag:
+            self._derived[name] = (tag, build())
+        return self._derived[name][1]
 
     def train(self, mode: bool = True):
-        self._exact_cache.clear()
+        self._derived.clear()
         return super().train(mode)
 
     def load_state_dict(self, *args, **kwargs):
-        self._exact_cache.clear()
+        self._derived.clear()
         return super().load_state_dict(*args, **kwargs)
 
     # ---- padding -----------------------------------------------------------------------------

@@ -47,8 +47,13 @@ def save_model(model: FCNRModel, model_dir: str | os.PathLike) -> None:
     write_json(model_dir / CONFIG, model.config)
 
 
-def load_model(model_dir: str | os.PathLike, device: str | torch.device = "cpu") -> FCNRModel:
-    """Returns the model stored in ``model_dir`` in eval mode, ready to compress and decompress."""
+def load_model(
+    model_dir: str | os.PathLike, device: str | torch.device = "cpu", synthesis: str | None = None
+) -> FCNRModel:
+    """Returns the model stored in ``model_dir`` in eval mode, ready to compress and decompress.
+
+    ``synthesis`` chooses how decoding evaluates g_s (``fcnr.codec.synthesis``; None: auto).
+    """
     model_dir = Path(model_dir)
     config = read_config(model_dir)
     try:
@@ -63,6 +68,7 @@ def load_model(model_dir: str | os.PathLike, device: str | torch.device = "cpu")
     except SafetensorError as exc:
         raise FCNRError(f"{model_dir / WEIGHTS}: not a valid safetensors file ({exc})") from exc
     load_state(model, state, model_dir / WEIGHTS)
+    model.synthesis_path = synthesis
     return model.to(device).eval()
 
 

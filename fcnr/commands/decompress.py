@@ -17,6 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--view", type=int, help="decode only this view of the one shard (reads only its pair's record)")
     parser.add_argument("--timing-json", nargs="+", help="also write each shard's decoding time as JSON here")
     add_device_argument(parser, "decode on")
+    parser.add_argument("--synthesis", default=None,
+                        help="how g_s runs: auto (default, or $FCNR_SYNTHESIS: the fastest path this hardware has), "
+                             "reference (float32 NCHW as trained), fast-fp32, fast-bf16")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +39,11 @@ def run(args: argparse.Namespace) -> int:
         shard.check_model(mid)
         if args.view is not None:
             shard.find(args.view)
-    model = load_model(args.model, device=resolve_device(args.device))
+    model = load_model(args.model, device=resolve_device(args.device), synthesis=args.synthesis)
+    try:
+        model.synthesis()
+    except ValueError as exc:
+        raise FCNRError(f"--synthesis: {exc}") from exc
     for shard, (_, out, timing_json) in zip(shards, jobs):
         _decode(shard, model, mid, out, timing_json, args.view)
     return 0

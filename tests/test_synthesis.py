@@ -1,0 +1,128 @@
+"""The decoder's synthesis paths: the fast ones agree with the reference; latents never depend on the path."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from fcnr.cli import main
+from fcnr.codec import synthesis
+from fcnr.codec.model import LATENTS, build_model, latents_crc
+from fcnr.codec.model_files import model_id
+from fcnr.codec.model_io import save_model
+from fcnr.codec.params import view_params
+from fcnr.codec.shard import ShardHeader, write_shard
+from fcnr.codec.synthesis import Synthesis, cpu_flags, resolve_path
+from fcnr.training.train import rd_loss
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+P_L = view_params(3, 1.0, 2.0, (0, 9)).unsqueeze(0)
+P_R = view_params(3, 1.1, 2.3, (0, 9)).unsqueeze(0)
+SIZE = (64, 96)
+
+
+@pytest.fixture(scope="module")
+def coded():
+    """Returns (model, encoder output) for a briefly trained tiny FCNR model."""
+    torch.manual_seed(0)
+    model = build_model({"N": 16, "M": 8, "heads": 2})
+    gen = torch.Generator().manual_seed(0)
+    coarse = torch.rand(1, 3, 10, 14, generator=gen)
+    full = torch.nn.functional.interpolate(coarse, size=(72, 104), mode="bilinear", align_corners=False)
+    x_l, x_r = full[..., :64, :96].contiguous(), full[..., 5:69, 3:99].contiguous()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(5):
+        loss = rd_loss(model(x_l, x_r, P_L, P_R), x_l, x_r, 100.0)["loss"]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    model.update(force=True)
+    return model, model.compress(x_l, x_r, P_L, P_R, return_latents=True)
+
+
+def decode(model, enc, path: str) -> dict:
+    model.synthesis_path = path
+    return model.decompress(enc["strings"], enc["shape"], P_L, P_R, SIZE, return_latents=True)
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(10 * torch.log10(1 / ((a - b) ** 2).mean()))
+
+
+def test_fast_paths_stay_within_the_stated_tolerance_of_the_reference(coded):
+    model, enc = coded
+    ref = decode(model, enc, "reference")
+    fp32, bf16 = decode(model, enc, "fast-fp32"), decode(model, enc, "fast-bf16")
+    for r, f, b in zip(ref["x_hat"], fp32["x_hat"], bf16["x_hat"]):
+        assert r.shape == f.shape == b.shape == (1, 3, *SIZE)
+        assert r.is_contiguous() and f.is_contiguous() and f.dtype == torch.float32
+        assert (f - r).abs().max() < 1e-5  # the same float32 network in another layout
+        assert psnr(b, r) > 40  # bfloat16 (emulated here where the CPU lacks it) stays close
+        assert not torch.equal(b, r)  # and it really ran in bfloat16
+
+
+def test_latents_do_not_depend_on_the_path(coded):
+    model, enc = coded
+    for path in synthesis.PATHS:
+        dec = decode(model, enc, path)
+        assert latents_crc(dec["latents"]) == latents_crc(enc["latents"]), path
+        for name in LATENTS:
+            assert torch.equal(dec["latents"][name], enc["latents"][name]), (path, name)
+
+
+def test_each_path_is_deterministic(coded):
+    model, enc = coded
+    for path in synthesis.PATHS:
+        first = decode(model, enc, path)["x_hat"]
+        model.train().eval()  # rebuilds the path's copy of g_s
+        again = decode(model, enc, path)["x_hat"]
+        assert all(torch.equal(a, b) for a, b in zip(first, again)), path
+
+
+def test_the_path_copy_follows_new_weights(coded):
+    model, enc = coded
+    before = decode(model, enc, "fast-fp32")["x_hat"][0]
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    state["g_s.8.left.bias"] += 0.01
+    model.load_state_dict(state)
+    after = decode(model, enc, "fast-fp32")["x_hat"][0]
+    model.load_state_dict({**state, "g_s.8.left.bias": state["g_s.8.left.bias"] - 0.01})
+    assert not torch.equal(before, after)
+
+
+def test_auto_picks_bf16_only_where_the_cpu_has_it(monkeypatch, tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f\n")
+    assert cpu_flags(info) == {"fpu", "avx2", "avx512f"}
+    assert cpu_flags(tmp_path / "missing") == set()
+    cpu = torch.device("cpu")
+    monkeypatch.delenv(synthesis.ENV, raising=False)
+    monkeypatch.setattr(synthesis, "cpu_flags", lambda: {"avx2", "avx512f"})
+    assert resolve_path(None, cpu) == "fast-fp32"
+    monkeypatch.setattr(synthesis, "cpu_flags", lambda: {"avx2", "avx512_bf16"})
+    assert resolve_path(None, cpu) == "fast-bf16"
+    assert resolve_path("reference", cpu) == "reference"
+
+
+def test_the_reference_path_can_be_forced_by_environment_and_option(coded, monkeypatch, tmp_path):
+    model, _ = coded
+    model.synthesis_path = None
+    monkeypatch.setenv(synthesis.ENV, "reference")
+    assert model.synthesis().path == "reference"
+    monkeypatch.setenv(synthesis.ENV, "fastest")
+    with pytest.raises(ValueError, match="fastest"):
+        model.synthesis()
+    with pytest.raises(ValueError, match="slow"):
+        Synthesis(model.g_s, "slow")
+
+
+def test_decompress_refuses_an_unknown_path_naming_the_option(tmp_path, capsys):
+    torch.manual_seed(0)
+    save_model(build_model({"N": 16, "M": 8, "heads": 2, "t_range": [0, 9]}).eval(), tmp_path / "m")
+    write_shard(tmp_path / "s.fcnr", ShardHeader(model_id(tmp_path / "m"), 64, 64, 3), [])
+    code = main(["decompress", str(tmp_path / "s.fcnr"), "--model", str(tmp_path / "m"), "--out", str(tmp_path / "o"),
+                 "--synthesis", "fastest", "--device", "cpu"])  # fmt: skip
+    assert code != 0
+    assert "--synthesis" in capsys.readouterr().err
