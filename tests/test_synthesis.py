@@ -12,7 +12,7 @@ from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import save_model
 from fcnr.codec.params import view_params
 from fcnr.codec.shard import ShardHeader, write_shard
-from fcnr.codec.synthesis import Synthesis, cpu_flags, resolve_path
+from fcnr.codec.synthesis import Synthesis, resolve_path
 from fcnr.training.train import rd_loss
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -92,18 +92,13 @@ def test_the_path_copy_follows_new_weights(coded):
     assert not torch.equal(before, after)
 
 
-def test_auto_picks_bf16_only_where_the_cpu_has_it(monkeypatch, tmp_path):
-    info = tmp_path / "cpuinfo"
-    info.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f\n")
-    assert cpu_flags(info) == {"fpu", "avx2", "avx512f"}
-    assert cpu_flags(tmp_path / "missing") == set()
-    cpu = torch.device("cpu")
+def test_auto_is_the_fast_float32_path_unless_the_environment_says_otherwise(monkeypatch):
     monkeypatch.delenv(synthesis.ENV, raising=False)
-    monkeypatch.setattr(synthesis, "cpu_flags", lambda: {"avx2", "avx512f"})
-    assert resolve_path(None, cpu) == "fast-fp32"
-    monkeypatch.setattr(synthesis, "cpu_flags", lambda: {"avx2", "avx512_bf16"})
-    assert resolve_path(None, cpu) == "fast-bf16"
-    assert resolve_path("reference", cpu) == "reference"
+    assert resolve_path(None) == resolve_path("auto") == "fast-fp32"
+    assert resolve_path("fast-bf16") == "fast-bf16"
+    monkeypatch.setenv(synthesis.ENV, "reference")
+    assert resolve_path(None) == "reference"
+    assert resolve_path("fast-fp32") == "fast-fp32"  # an explicit choice wins over the environment
 
 
 def test_the_reference_path_can_be_forced_by_environment_and_option(coded, monkeypatch, tmp_path):

@@ -243,7 +243,7 @@ class FCNRModel(nn.Module):
 
     def synthesis(self) -> Synthesis:
         """Returns the decoder's path for g_s on this device (``synthesis_path``; rebuilt when weights may change)."""
-        path = resolve_path(self.synthesis_path, next(self.parameters()).device)
+        path = resolve_path(self.synthesis_path)
         return self._derive("synthesis", path, lambda: Synthesis(self.g_s, path))
 
     def _derive(self, name: str, key, build):

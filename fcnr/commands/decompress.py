@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timing-json", nargs="+", help="also write each shard's decoding time as JSON here")
     add_device_argument(parser, "decode on")
     parser.add_argument("--synthesis", default=None,
-                        help="how g_s runs: auto (default, or $FCNR_SYNTHESIS: the fastest path this hardware has), "
+                        help="how g_s runs: auto (default, or $FCNR_SYNTHESIS; auto is fast-fp32), "
                              "reference (float32 NCHW as trained), fast-fp32, fast-bf16")  # fmt: skip
 
 
