@@ -1,7 +1,7 @@
 """Where decoding time goes: per stage, per image size, on this machine.
 
     python bench/decode_profile.py --model fcnr/zoo/base-128/ir --shards A.shard B.shard [--pairs 4]
-        [--threads 2] [--synthesis auto|reference]
+        [--threads 2] [--synthesis auto|reference] [--device cpu]
 
 For each shard (one image size each) it decodes ``--pairs`` records through the real
 ``fcnr.codec.coding.decode_pair`` and times, by wrapping the model's own callables: the rANS
@@ -32,17 +32,23 @@ ENTROPY_STAGES = ("z_left", "z_right", "y_left", "y_right")
 
 
 class StageClock:
-    """Accumulates seconds per stage name; ``wrap`` returns a timed version of a callable."""
+    """Accumulates seconds per stage name; ``wrap`` returns a timed version of a callable.
 
-    def __init__(self) -> None:
+    On CUDA each stage ends with a synchronisation, so its kernels are charged to it.
+    """
+
+    def __init__(self, device: torch.device) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     def wrap(self, name: str, fn: Callable) -> Callable:
         def timed(*args, **kwargs):
+            self.sync()
             start = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
+                self.sync()
                 self.seconds[name] += time.perf_counter() - start
 
         return timed
@@ -66,7 +72,7 @@ def profile_shard(model, shard_path: str, pairs: int) -> tuple[dict[str, float],
     shard = read_shard(shard_path)
     mid = model.model_id
     coding.decode_pair(shard, 0, model, mid)  # warm-up: the float64 copy, oneDNN primitives
-    clock = StageClock()
+    clock = StageClock(next(model.parameters()).device)
     saved = coding.to_uint8
     instrument(model, clock)
     count = min(pairs, len(shard.records))
@@ -99,16 +105,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shards", nargs="+", required=True)
     parser.add_argument("--pairs", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--synthesis", default="auto", help="auto (the fastest exact-enough path) or reference")
+    parser.add_argument("--synthesis", default="auto", help="a path of fcnr.codec.synthesis (auto, reference, ...)")
+    parser.add_argument("--device", default="cpu")
     a = parser.parse_args(argv)
     torch.set_num_threads(a.threads)
     for path in a.shards:
-        model = load_model(a.model, synthesis=a.synthesis)
+        model = load_model(a.model, device=a.device, synthesis=a.synthesis)
         model.model_id = model_id(a.model)
         shard = read_shard(path)
         size = f"{shard.header.height}x{shard.header.width}"
         stages, total, pairs = profile_shard(model, path, a.pairs)
-        print_profile(f"{path} ({size}, {a.threads} threads, synthesis {model.synthesis().path})", stages, total, pairs)
+        where = f"{a.device}, {a.threads} threads" if a.device == "cpu" else a.device
+        print_profile(f"{path} ({size}, {where}, synthesis {model.synthesis().path})", stages, total, pairs)
 
 
 if __name__ == "__main__":

@@ -57,3 +57,45 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     import torch
 
     return (x[0].clamp(0, 1) * 255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+class ImageWriter:
+    """Writes PNGs on background threads while the caller goes on (PNG encoding releases the GIL).
+
+    ``write`` blocks only while ``2 * workers`` images are already waiting; leaving the ``with``
+    block waits for every write and raises the first error. ``blocked_seconds`` is the time the
+    caller spent waiting for writes: the part of the PNG writing that did not overlap its work.
+    """
+
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, workers)
+        self.pending: list = []
+        self.blocked_seconds = 0.0
+
+    def __enter__(self) -> ImageWriter:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="png")
+        return self
+
+    def write(self, path: str | os.PathLike, image: np.ndarray) -> None:
+        """Queues ``image`` to be written to ``path`` (atomically, as ``write_image``)."""
+        while len(self.pending) >= 2 * self.workers:
+            self._wait(self.pending.pop(0))
+        self.pending.append(self.pool.submit(write_image, path, image))
+
+    def _wait(self, future) -> None:
+        import time
+
+        start = time.perf_counter()
+        try:
+            future.result()
+        finally:
+            self.blocked_seconds += time.perf_counter() - start
+
+    def __exit__(self, *exc) -> None:
+        try:
+            for future in self.pending:
+                self._wait(future)
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)

@@ -51,12 +51,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _decode(shard, model, mid: str, out: str, timing_json: str | None, view: int | None) -> None:
     """Writes one shard's decoded PNGs (or only ``view``'s) into ``out``, and its timing JSON if asked."""
-    import time
     from pathlib import Path
+
+    import torch
 
     from fcnr.atomic import write_json
     from fcnr.codec.coding import Timer, decode_all, decode_view
-    from fcnr.images import image_path, write_image
+    from fcnr.images import ImageWriter, image_path
 
     timer = Timer()
     if view is not None:
@@ -64,13 +65,13 @@ def _decode(shard, model, mid: str, out: str, timing_json: str | None, view: int
     else:
         decoded = decode_all(shard, model, mid, timer)
     written = 0
-    for v, image in decoded:
-        start = time.perf_counter()
-        write_image(image_path(out, v), image)
-        timer.io_seconds += time.perf_counter() - start
-        written += 1
+    with ImageWriter(torch.get_num_threads()) as writer:  # PNGs written while the next pair decodes
+        for v, image in decoded:
+            writer.write(image_path(out, v), image)
+            written += 1
+    timer.io_seconds += writer.blocked_seconds
     timing = timer.as_dict()
     print(f"{Path(out)}: wrote {written} image(s); decoded {timer.images} in {timer.seconds:.2f} s "
-          f"({timing['images_per_second']:.2f} images/s) + {timer.io_seconds:.2f} s writing PNGs")  # fmt: skip
+          f"({timing['images_per_second']:.2f} images/s) + {timer.io_seconds:.2f} s waiting for PNG writes")  # fmt: skip
     if timing_json:
         write_json(timing_json, timing)
