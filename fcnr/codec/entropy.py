@@ -108,13 +108,16 @@ class LaplaceConditional(GaussianConditional):
         """Returns the coder's CDF tables, CDF lengths and offsets as the rANS coder takes them.
 
         Converted to lists once per version of the tables (``update`` and loading weights change
-        the buffers, and with them their version), not once per latent.
+        the buffers, and with them their version), not once per latent; the bytes coded do not change.
         """
         self._check_cdf_size()
         key = tuple((t.data_ptr(), t._version) for t in (self._quantized_cdf, self._cdf_length, self._offset))
         if self._table_lists is None or self._table_lists[0] != key:
-            lists = (self._quantized_cdf.tolist(), self._cdf_length.reshape(-1).int().tolist(),
-                     self._offset.reshape(-1).int().tolist())  # fmt: skip
+            lengths = self._cdf_length.reshape(-1).int().tolist()
+            # Each row cut to its length: the coder reads no further, and converting the padding
+            # on every call cost six times the table itself.
+            cdfs = [row[:n] for row, n in zip(self._quantized_cdf.tolist(), lengths)]
+            lists = (cdfs, lengths, self._offset.reshape(-1).int().tolist())
             self._table_lists = (key, lists)
         return self._table_lists[1]
 
