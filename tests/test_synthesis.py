@@ -10,36 +10,21 @@ from fcnr.codec import synthesis
 from fcnr.codec.model import LATENTS, build_model, latents_crc
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import save_model
-from fcnr.codec.params import view_params
 from fcnr.codec.shard import ShardHeader, write_shard
 from fcnr.codec.synthesis import Synthesis, resolve_path
-from fcnr.training.train import rd_loss
+from test_model import P_L, P_R
+from test_model import coded as trained  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-P_L = view_params(3, 1.0, 2.0, (0, 9)).unsqueeze(0)
-P_R = view_params(3, 1.1, 2.3, (0, 9)).unsqueeze(0)
-SIZE = (64, 96)
+SIZE = (64, 96)  # the images of test_model's ``coded`` fixture
 
 
 @pytest.fixture(scope="module")
-def coded():
-    """Returns (model, encoder output) for a briefly trained tiny FCNR model."""
-    torch.manual_seed(0)
-    model = build_model({"N": 16, "M": 8, "heads": 2})
-    gen = torch.Generator().manual_seed(0)
-    coarse = torch.rand(1, 3, 10, 14, generator=gen)
-    full = torch.nn.functional.interpolate(coarse, size=(72, 104), mode="bilinear", align_corners=False)
-    x_l, x_r = full[..., :64, :96].contiguous(), full[..., 5:69, 3:99].contiguous()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    for _ in range(5):
-        loss = rd_loss(model(x_l, x_r, P_L, P_R), x_l, x_r, 100.0)["loss"]
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    model.eval()
-    model.update(force=True)
-    return model, model.compress(x_l, x_r, P_L, P_R, return_latents=True)
+def coded(trained):
+    """Returns (model, encoder output) of test_model's briefly trained tiny model."""
+    model, _, _, enc = trained
+    return model, enc
 
 
 def decode(model, enc, path: str) -> dict:
