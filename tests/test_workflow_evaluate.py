@@ -83,8 +83,10 @@ def test_timing_sums_timesteps_and_includes_training_in_et(tmp_path):
     (tmp_path / "model" / "train_summary.json").write_text(json.dumps({"seconds": 3600.0, "steps": 5}))
     for t in (0, 1):
         timing_path(tmp_path, "encode", t).write_text(json.dumps({"seconds": 9.0, "images": 6}))
-        timing_path(tmp_path, "decode", t).write_text(json.dumps({"seconds": 3.0, "images": 6}))
+        decoded = {"seconds": 3.0, "images": 6, **({"synthesis": "fast-fp32"} if t else {})}
+        timing_path(tmp_path, "decode", t).write_text(json.dumps(decoded))
     times = timing(tmp_path, [0, 1])
+    assert times["decoding_synthesis"] == "fast-fp32, reference"  # a file without the key: the reference path
     assert times["images"] == 12 and times["encoding_seconds"] == 18.0 and times["dt_seconds"] == 6.0
     assert times["et_hours"] == pytest.approx(1.005) and times["decoding_images_per_second"] == 2.0
     with pytest.raises(FCNRError, match="encode/t0002.json"):

@@ -70,7 +70,7 @@ def _decode(shard, model, mid: str, out: str, timing_json: str | None, view: int
             writer.write(image_path(out, v), image)
             written += 1
     timer.io_seconds += writer.blocked_seconds
-    timing = timer.as_dict()
+    timing = {**timer.as_dict(), "synthesis": model.synthesis().path}
     print(f"{Path(out)}: wrote {written} image(s); decoded {timer.images} in {timer.seconds:.2f} s "
           f"({timing['images_per_second']:.2f} images/s) + {timer.io_seconds:.2f} s waiting for PNG writes")  # fmt: skip
     if timing_json:

@@ -182,6 +182,8 @@ def timing(mode_dir: str | os.PathLike, timesteps: Sequence[int]) -> dict[str, A
         "images": images,
         "encoding_images_per_second": images / enc_s if enc_s > 0 else None,
         "decoding_images_per_second": sum(d["images"] for d in dec) / dec_s if dec_s > 0 else None,
+        # how g_s ran (fcnr.codec.synthesis); timing files from before the paths existed: reference
+        "decoding_synthesis": ", ".join(sorted({d.get("synthesis", "reference") for d in dec})),
         "et_hours": (train["seconds"] + enc_s) / 3600,
         "dt_seconds": dec_s,
     }

@@ -131,7 +131,8 @@ def _details(ctx: ReportContext) -> str:
     header = ["mode", "images", "BPP (mean per image)", "BPP (shard files)", "BPP incl. decoder weights",
               "decoder weights (MB)", "decoder parameters", "training (s)", "training steps", "encoding (s)",
               "encoding (images/s)", "decoding (s)", "decoding (images/s)"]  # fmt: skip
-    return table(header, rows, caption="Rate and speed of this run")
+    paths = sorted({ctx.timing(m).get("decoding_synthesis", "reference") for m in ctx.modes if ctx.timing(m)})
+    return table(header, rows, caption=f"Rate and speed of this run (decoding's synthesis path: {', '.join(paths)})")
 
 
 def _lpips_notes(ctx: ReportContext) -> str:
