@@ -22,12 +22,12 @@ from pathlib import Path
 import torch
 from scoring import code_and_score, means
 
+from basics.errors import FCNRError
+from basics.schema import load_yaml
 from fcnr.baselines import make_codec
 from fcnr.baselines.evaluate import evaluate_codec
 from fcnr.baselines.rd import bd_rows, label
-from fcnr.errors import FCNRError
 from fcnr.evaluation.evaluate import image_metrics
-from fcnr.schema import load_yaml
 from fcnr.training.data import source_datasets
 from fcnr.training.split import read_split
 from fcnr.training.train import Trainer, TrainSettings

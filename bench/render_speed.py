@@ -34,7 +34,7 @@ def bench_volume(manifest: dict, path: str | None) -> str:
     """Returns the path of a volume to render: ``path``, or the dataset's first used timestep."""
     if path:
         return path
-    from fcnr.atomic import save_npy
+    from basics.atomic import save_npy
     from render.volumes import volume_source
 
     t = used_timesteps(manifest)[0]

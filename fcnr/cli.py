@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from fcnr.errors import FCNRError
+from basics.errors import FCNRError
 
 COMMANDS = {
     "volumes": "Write a dataset's volumes as DIR/t{k:04d}.npy plus meta.json.",

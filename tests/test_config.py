@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fcnr.schema import load_yaml, validate
+from basics.schema import load_yaml, validate
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ["config.yaml", "test.yaml", "paper.yaml"]

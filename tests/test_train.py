@@ -18,9 +18,9 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
+from basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.model_io import load_model
-from fcnr.errors import FCNRError
 from fcnr.training.data import training_pairs, view_params
 from render.views import icosphere_views, write_views
 

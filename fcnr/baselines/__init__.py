@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
+from basics.errors import FCNRError
 from fcnr.baselines.base import Codec, Encoded
 from fcnr.baselines.image import AVIF, JPEG, JPEGXL, WebP
 from fcnr.baselines.video import AV1, HEVC
-from fcnr.errors import FCNRError
 
 CODECS: dict[str, type[Codec]] = {c.name: c for c in (JPEG, WebP, AVIF, JPEGXL, HEVC, AV1)}
 

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from fcnr.errors import FCNRError
+from basics.errors import FCNRError
 
 
 @dataclass(frozen=True)

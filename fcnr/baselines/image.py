@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import imagecodecs
 import numpy as np
 
+from basics.errors import FCNRError
 from fcnr.baselines.base import Codec, Encoded, check_images
-from fcnr.errors import FCNRError
 
 
 class ImageCodec(Codec):

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fcnr.atomic import write_text
-from fcnr.errors import FCNRError
+from basics.atomic import write_text
+from basics.errors import FCNRError
 from fcnr.evaluation.evaluate import mean_metrics, read_metrics_csv, timing
 from fcnr.inr import LABELS as INR_LABELS
 
@@ -51,7 +51,7 @@ def learned_steps(config: dict[str, Any]) -> int | None:
 
 def default_lambda() -> float:
     """Returns the lambda `fcnr train` uses when none is given (the model schema's default)."""
-    from fcnr.schema import load_yaml
+    from basics.schema import load_yaml
 
     return float(load_yaml(MODEL_SCHEMA)["properties"]["lambda"]["default"])
 

@@ -59,8 +59,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from basics.errors import FCNRError
     from fcnr.cinema.importing import check_images, plan_import, write_images
-    from fcnr.errors import FCNRError
     from render.views import write_views
 
     if not (args.out or args.views):

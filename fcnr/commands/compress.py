@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the shards and prints their size, bits per pixel and encoding speed; returns 0."""
-    from fcnr.atomic import write_json
+    from basics.atomic import write_json
     from fcnr.codec.coding import Timer, compress_timestep
     from fcnr.codec.model_files import model_id
     from fcnr.codec.model_io import load_model

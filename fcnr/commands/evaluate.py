@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 def _timestep(args: argparse.Namespace) -> int:
     import time
 
-    from fcnr.atomic import write_json
+    from basics.atomic import write_json
     from fcnr.evaluation.evaluate import evaluate_timestep, write_metrics_csv
     from fcnr.training.split import read_split
     from render.views import read_views
@@ -76,8 +76,8 @@ def _gather(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from fcnr.atomic import write_json
-    from fcnr.errors import FCNRError
+    from basics.atomic import write_json
+    from basics.errors import FCNRError
     from fcnr.evaluation.evaluate import (
         gather_metrics,
         summarize,

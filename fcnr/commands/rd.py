@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the RD table (and the BD table); prints the BD-rates; returns 0."""
+    from basics.errors import FCNRError
     from fcnr.baselines.rd import (
         BD_COLUMNS,
         RD_COLUMNS,
@@ -41,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
         learned_point,
         write_table,
     )
-    from fcnr.errors import FCNRError
     from fcnr.inr import METHODS as INR_METHODS
 
     points = []

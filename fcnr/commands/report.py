@@ -18,8 +18,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from fcnr.atomic import write_text
-    from fcnr.errors import FCNRError
+    from basics.atomic import write_text
+    from basics.errors import FCNRError
     from fcnr.report.build import build_report
 
     if not Path(args.root).is_dir():

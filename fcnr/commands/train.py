@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from basics.errors import FCNRError
 from fcnr.devices import add_device_argument, resolve_device
-from fcnr.errors import FCNRError
 
 HELP = "Train an FCNR model on rendered image pairs."
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace) -> dict:
     """Returns the validated config: schema defaults < --config file < command-line options."""
-    from fcnr.schema import load_yaml, validate
+    from basics.schema import load_yaml, validate
 
     config = (load_yaml(args.config) or {}) if args.config else {}
     if not isinstance(config, dict):

@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serves the page until interrupted; returns 0."""
+    from basics.errors import FCNRError
     from fcnr.devices import resolve_device
-    from fcnr.errors import FCNRError
     from fcnr.viewer.decoding import ImageSource
     from fcnr.viewer.run import open_run
     from fcnr.viewer.server import ViewerServer

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.atomic import save_npy, write_json
-from fcnr.errors import FCNRError
+from basics.atomic import save_npy, write_json
+from basics.errors import FCNRError
 from render.manifest import used_timesteps
 
 SOURCES = {

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from basics.errors import FCNRError
+from basics.schema import load_yaml, validate
 from fcnr.codec.model_files import model_id
-from fcnr.errors import FCNRError
-from fcnr.schema import load_yaml, validate
 from fcnr.training.split import training_timesteps
 from render.manifest import load_manifest, used_timesteps
 

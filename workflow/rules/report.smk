@@ -14,7 +14,7 @@ rule settings:
         mem_mb=500,
         runtime=5,
     run:
-        from fcnr.atomic import write_json
+        from basics.atomic import write_json
 
         write_json(output[0], json.loads(params.settings))
         Path(log[0]).write_text(f"wrote {output[0]}\n")

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from fcnr.errors import FCNRError
+from basics.errors import FCNRError
 
 
 def load_yaml(path: str | os.PathLike) -> Any:
