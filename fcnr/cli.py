@@ -1,8 +1,8 @@
 """The ``fcnr`` command: one subcommand per pipeline stage.
 
-Each subcommand lives in its own module under ``fcnr/commands/`` exposing
-``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``. Modules are imported
-only when their subcommand runs, so ``fcnr views`` never pays for importing torch.
+Each subcommand lives in its own module under ``fcnr/commands/`` exposing ``add_arguments(parser)``
+and ``run(args) -> int``; its one-line help is in ``COMMANDS``. Modules are imported only when their
+subcommand runs, so ``fcnr views`` never pays for importing torch.
 """
 
 from __future__ import annotations

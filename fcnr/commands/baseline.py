@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument
 
-HELP = "Compress images with a classical codec (JPEG, WebP, AVIF, JPEG XL, HEVC, AV1) and score them."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the baseline options to ``parser``."""

@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument
 
-HELP = "Export a run as a Cinema database, or import one as this pipeline's images."
-
 
 def _where(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")

@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument, resolve_device
 
-HELP = "Compress timesteps' images into shards, one shard per timestep."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the compress options to ``parser``."""

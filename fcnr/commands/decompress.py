@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument, resolve_device
 
-HELP = "Decode shards (all images, or one view of one shard)."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the decompress options to ``parser``."""

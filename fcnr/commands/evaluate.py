@@ -12,8 +12,6 @@ import argparse
 
 from fcnr.devices import add_device_argument
 
-HELP = "Compute per-image quality and rate metrics."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the ``timestep`` and ``gather`` steps and their options to ``parser``."""

@@ -12,8 +12,6 @@ import argparse
 
 from fcnr.devices import add_device_argument, resolve_device
 
-HELP = "Train, decode and score the INR baselines (E-NeRV, HNeRV, NeRVI-like)."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the ``train``, ``decode``, ``evaluate`` and ``info`` steps and their options to ``parser``."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Summarise rate-distortion points of FCNR and its baselines; BD-rates."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the rd options to ``parser``."""

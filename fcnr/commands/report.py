@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Build a dataset's self-contained HTML report."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the report options to ``parser``."""

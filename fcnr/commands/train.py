@@ -8,7 +8,6 @@ from pathlib import Path
 from basics.errors import FCNRError
 from fcnr.devices import add_device_argument, resolve_device
 
-HELP = "Train an FCNR model on rendered image pairs."
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
 MODEL_KEYS = ("variant", "N", "M", "heads", "pe_L", "pe_b")
 # option dest -> config key

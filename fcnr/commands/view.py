@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument
 
-HELP = "Browse a finished run in the browser, decoding images on demand."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the view options to ``parser``."""

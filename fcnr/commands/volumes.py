@@ -8,8 +8,6 @@ import time
 
 from basics.errors import FCNRError
 
-HELP = "Write a dataset's volumes as DIR/t{k:04d}.npy plus meta.json."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dataset", help="dataset name (data/NAME.yaml) or a manifest .yaml path")
