@@ -106,8 +106,8 @@ class LaplaceConditional(GaussianConditional):
     def _tables(self) -> tuple[list, list, list]:
         """Returns the coder's CDF tables, CDF lengths and offsets as the rANS coder takes them."""
         self._check_cdf_size()
-        return (self._quantized_cdf.tolist(), self._cdf_length.reshape(-1).int().tolist(),
-                self._offset.reshape(-1).int().tolist())  # fmt: skip
+        return (self.quantized_cdf.tolist(), self.cdf_length.reshape(-1).int().tolist(),
+                self.offset.reshape(-1).int().tolist())  # fmt: skip
 
     def coding_parameters(self, mu: torch.Tensor, b: torch.Tensor, shape) -> tuple[torch.Tensor, torch.Tensor]:
         """Returns (float64 means on the grid, int32 CDF indexes), broadcast to ``shape``."""

@@ -181,7 +181,7 @@ class FCNRModel(nn.Module):
     def update(self, force: bool = True) -> bool:
         """Builds the coder's CDF tables (call after training); returns True if they were built."""
         self._exact_cache.clear()
-        if self.laplace._offset.numel() > 0 and not force:
+        if self.laplace.offset.numel() > 0 and not force:
             return False
         self.laplace.update()
         return True
