@@ -26,8 +26,9 @@ from basics.errors import FCNRError
 from basics.schema import load_yaml
 from fcnr.baselines import make_codec
 from fcnr.baselines.evaluate import evaluate_codec
-from fcnr.baselines.rd import bd_rows, label
+from fcnr.baselines import label
 from fcnr.evaluation.evaluate import image_metrics
+from fcnr.evaluation.rd import bd_rows
 from fcnr.training.data import source_datasets
 from fcnr.training.split import read_split
 from fcnr.training.train import Trainer, TrainSettings

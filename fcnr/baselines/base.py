@@ -34,6 +34,8 @@ class Codec(ABC):
     """A lossy codec at one setting; ``quality`` is on the codec's own scale (see ``setting``)."""
 
     name: ClassVar[str]
+    #: the display name (report tables and legends)
+    label: ClassVar[str]
     #: what ``quality`` means for this codec: "quality" (higher is better) or "crf" (lower is better)
     setting: ClassVar[str] = "quality"
     #: the allowed range of ``quality``, inclusive
@@ -73,3 +75,14 @@ def check_images(images: Sequence[np.ndarray], codec: str) -> tuple[int, int]:
         if image.shape != shape:
             raise FCNRError(f"{codec}: image {k} is {image.shape[:2]}, image 0 is {shape[:2]}; sizes must match")
     return shape[0], shape[1]
+
+
+CODECS: dict[str, type[Codec]] = {}
+
+
+def register_codec(cls: type[Codec]) -> type[Codec]:
+    """Class decorator that adds a codec to ``CODECS`` under its ``name`` (as CompressAI's ``register_model``)."""
+    if cls.name in CODECS:
+        raise ValueError(f"codec {cls.name!r} is registered twice")
+    CODECS[cls.name] = cls
+    return cls

@@ -14,7 +14,7 @@ import imagecodecs
 import numpy as np
 
 from basics.errors import FCNRError
-from fcnr.baselines.base import Codec, Encoded, check_images
+from fcnr.baselines.base import Codec, Encoded, check_images, register_codec
 
 
 class ImageCodec(Codec):
@@ -58,10 +58,12 @@ class ImageCodec(Codec):
         """Returns the image in one file."""
 
 
+@register_codec
 class JPEG(ImageCodec):
     """Baseline JPEG (libjpeg-turbo) with optimised Huffman tables; quality 1-100."""
 
     name = "jpeg"
+    label = "JPEG"
     library = "JPEG8"
     quality_range = (1, 100)
 
@@ -72,10 +74,12 @@ class JPEG(ImageCodec):
         return imagecodecs.jpeg8_decode(stream)
 
 
+@register_codec
 class WebP(ImageCodec):
     """Lossy WebP (libwebp); quality 0-100."""
 
     name = "webp"
+    label = "WebP"
     library = "WEBP"
     quality_range = (0, 100)
 
@@ -86,10 +90,12 @@ class WebP(ImageCodec):
         return imagecodecs.webp_decode(stream)
 
 
+@register_codec
 class AVIF(ImageCodec):
     """AVIF (libavif, AV1 intra), 4:4:4, speed 8; quality 0-100 (100 is lossless)."""
 
     name = "avif"
+    label = "AVIF"
     library = "AVIF"
     quality_range = (0, 100)
 
@@ -102,10 +108,12 @@ class AVIF(ImageCodec):
         return imagecodecs.avif_decode(stream)
 
 
+@register_codec
 class JPEGXL(ImageCodec):
     """JPEG XL (libjxl), effort 5; quality 0-100."""
 
     name = "jpegxl"
+    label = "JPEG XL"
     library = "JPEGXL"
     quality_range = (0, 100)
 

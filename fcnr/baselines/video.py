@@ -29,7 +29,7 @@ import av
 import numpy as np
 
 from basics.errors import FCNRError
-from fcnr.baselines.base import Codec, Encoded, check_images
+from fcnr.baselines.base import Codec, Encoded, check_images, register_codec
 
 # The frame rate only sets timestamps; constant-quality (CRF) coding does not depend on it.
 FRAME_RATE = 25
@@ -98,10 +98,12 @@ class VideoCodec(Codec):
             raise FCNRError(f"{self.name}: cannot decode the video: {exc}") from exc
 
 
+@register_codec
 class HEVC(VideoCodec):
     """HEVC by x265 (preset medium, 4:4:4); CRF 0-51, lower is better."""
 
     name = "hevc"
+    label = "HEVC (x265)"
     encoder = "libx265"
     pix_fmt = "yuv444p"
     pad_to = 64
@@ -111,10 +113,12 @@ class HEVC(VideoCodec):
         return {"crf": str(self.quality), "preset": "medium", "x265-params": "log-level=error:info=0"}
 
 
+@register_codec
 class AV1(VideoCodec):
     """AV1 by SVT-AV1 (preset 8, 4:2:0); CRF 1-63, lower is better."""
 
     name = "av1"
+    label = "AV1 (SVT-AV1)"
     encoder = "libsvtav1"
     pix_fmt = "yuv420p"
     pad_to = 2

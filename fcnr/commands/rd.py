@@ -30,13 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Writes the RD table (and the BD table); prints the BD-rates; returns 0."""
     from basics.errors import FCNRError
-    from fcnr.baselines.rd import (
+    from fcnr.baselines import label
+    from fcnr.evaluation.rd import (
         BD_COLUMNS,
         RD_COLUMNS,
         bd_rows,
         classical_point,
         inr_point,
-        label,
         learned_point,
         write_table,
     )

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from basics.errors import FCNRError
+from fcnr.codec.variants import VARIANTS
 from fcnr.devices import add_device_argument, resolve_device
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
@@ -28,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "images 'train' are used")  # fmt: skip
     parser.add_argument("--out", required=True, help="model directory to write (and resume from)")
     parser.add_argument("--config", help="YAML with model and training settings (fcnr/schemas/model.schema.yaml)")
-    parser.add_argument("--variant", choices=["fcnr", "ecsic", "jct-only", "pe-only"])
+    parser.add_argument("--variant", choices=list(VARIANTS))
     parser.add_argument("--N", type=int, help="transform channels (default 192)")
     parser.add_argument("--M", type=int, help="latent channels (default 48)")
     parser.add_argument("--heads", type=int, help="attention heads (default 2)")
@@ -45,9 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
     parser.add_argument("--init", metavar="MODEL_DIR",
                         help="warm start from this trained model: every tensor of the same name and shape")
-    parser.add_argument("--precision", choices=["fp32", "bf16"], help="fp32 (default) or bf16 autocast on CUDA")
     add_device_argument(parser, "train on")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], help="fp32 (default) or bf16 autocast on CUDA")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def config_options() -> dict[str, str]:
+    """Returns {config key: option} of every option of ``fcnr train``, in its parser's order (the workflow's flags)."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return {OPTIONS.get(action.dest, action.dest): action.option_strings[-1]
+            for action in parser._actions if action.option_strings}  # fmt: skip
 
 
 def settings_from(args: argparse.Namespace) -> dict:

@@ -11,7 +11,7 @@
 #   baselines/rd.csv, bdrate.csv         fcnr rd: one RD point per method and setting; BD-rates
 
 from fcnr.baselines import CODECS
-from fcnr.baselines.rd import compared_timesteps, default_lambda, lam_str, learned_steps, run_dir
+from fcnr.baselines.runs import compared_timesteps, default_lambda, lam_str, learned_steps, run_dir
 
 wildcard_constraints:
     codec="|".join(CODECS),

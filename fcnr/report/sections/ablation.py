@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fcnr.baselines.rd import label
+from fcnr.baselines import label
+from fcnr.codec.variants import MAIN, ablation_variants
 from fcnr.report.baselines import PAPER_ABLATION, PAPER_ABLATION_CASE, compared, main_lambda, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import fmt, note, table
 
 TITLE = "Ablation (paper Table 3)"
 ORDER = 62
-METHODS = ("ecsic", "jct-only", "pe-only", "fcnr")
+METHODS = (*ablation_variants(), MAIN)
 COLUMNS = (("psnr", "PSNR", 2), ("lpips", "LPIPS", 4), ("bpp", "BPP", 4), ("et_h", "ET (h)", 3), ("dt_s", "DT (s)", 2))
 
 
