@@ -14,15 +14,6 @@ from fcnr.evaluation.rd import read_table
 from fcnr.report.context import ReportContext
 from fcnr.report.html import fmt
 
-# The paper's Table 3: ablation on tornado IR (NVIDIA A40, 24,360 images of 1024^2).
-PAPER_ABLATION = {
-    "ecsic": {"psnr": 36.30, "lpips": 0.0700, "bpp": 0.0580, "et_h": 0.40, "dt_s": 231.71},
-    "jct-only": {"psnr": 37.81, "lpips": 0.0685, "bpp": 0.0666, "et_h": 0.39, "dt_s": 270.15},
-    "pe-only": {"psnr": 37.19, "lpips": 0.0708, "bpp": 0.0370, "et_h": 0.40, "dt_s": 228.91},
-    "fcnr": {"psnr": 38.07, "lpips": 0.0685, "bpp": 0.0280, "et_h": 0.39, "dt_s": 326.91},
-}
-PAPER_ABLATION_CASE = ("tornado", "ir")
-
 
 def rd_points(ctx: ReportContext, mode: str) -> list[dict[str, Any]] | None:
     """Returns the RD points of a mode (``rd.csv``), or None if absent."""
