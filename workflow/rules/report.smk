@@ -32,4 +32,4 @@ rule report:
         mem_mb=3000,
         runtime=30,
     shell:
-        "fcnr report results/{wildcards.ds} --out {output} > {log} 2>&1"
+        logged("fcnr report results/{wildcards.ds} --out {output}", omp=False)

@@ -34,7 +34,7 @@ rule volumes:
         mem_mb=volume_mem_mb,
         runtime=120,
     shell:
-        "fcnr volumes {wildcards.ds} --out results/{wildcards.ds}/volumes {params.args} > {log} 2>&1"
+        logged("fcnr volumes {wildcards.ds} --out results/{wildcards.ds}/volumes {params.args}", omp=False)
 
 
 rule views:
@@ -51,7 +51,7 @@ rule views:
         mem_mb=500,
         runtime=5,
     shell:
-        "fcnr views --frequency {params.frequency} --out {output} > {log} 2>&1"
+        logged("fcnr views --frequency {params.frequency} --out {output}", omp=False)
 
 
 rule split:
