@@ -24,7 +24,7 @@ from scoring import code_and_score, means
 
 from basics.errors import FCNRError
 from basics.schema import load_yaml
-from fcnr.baselines import make_codec
+from fcnr.baselines import CODECS, make_codec
 from fcnr.baselines.evaluate import evaluate_codec
 from fcnr.baselines import label
 from fcnr.evaluation.evaluate import image_metrics
@@ -34,13 +34,12 @@ from fcnr.training.split import read_split
 from fcnr.training.train import Trainer, TrainSettings
 from render.views import read_views
 
-SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "baselines.schema.yaml"
 MODEL_KEYS = ("variant", "N", "M", "heads")
 
 
 def codec_qualities(codec: str) -> list[int]:
-    """Returns the baselines schema's default settings of ``codec`` (the full comparison's five)."""
-    return load_yaml(SCHEMA)["properties"]["classical"]["properties"][codec]["default"]
+    """Returns the codec's default settings in the workflow (the full comparison's five)."""
+    return list(CODECS[codec].default_settings)
 
 
 def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path | None, sources) -> Trainer:

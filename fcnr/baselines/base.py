@@ -40,12 +40,24 @@ class Codec(ABC):
     setting: ClassVar[str] = "quality"
     #: the allowed range of ``quality``, inclusive
     quality_range: ClassVar[tuple[int, int]]
+    #: the range the workflow's config accepts (default ``quality_range``) and its default settings
+    settings_range: ClassVar[tuple[int, int] | None] = None
+    default_settings: ClassVar[tuple[int, ...]]
 
     def __init__(self, quality: int):
         low, high = self.quality_range
         if not low <= quality <= high:
             raise FCNRError(f"{self.name}: {self.setting} must be in [{low}, {high}], got {quality}")
         self.quality = int(quality)
+
+    @classmethod
+    def settings_schema(cls) -> dict:
+        """Returns the JSON schema of the codec's settings in the workflow config (``baselines.classical``)."""
+        low, high = cls.settings_range or cls.quality_range
+        better = "higher" if cls.setting == "quality" else "lower"
+        return {"description": f"{cls.label}: {cls.setting} settings, {low}-{high}, {better} is better.",
+                "allOf": [{"$ref": "#/$defs/settings"}, {"items": {"type": "integer", "minimum": low, "maximum": high}}],
+                "default": list(cls.default_settings)}  # fmt: skip
 
     @classmethod
     @abstractmethod

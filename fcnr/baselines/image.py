@@ -66,6 +66,7 @@ class JPEG(ImageCodec):
     label = "JPEG"
     library = "JPEG8"
     quality_range = (1, 100)
+    default_settings = (10, 25, 50, 75, 90)
 
     def _encode(self, image):
         return imagecodecs.jpeg8_encode(image, level=self.quality, optimize=True)
@@ -82,6 +83,7 @@ class WebP(ImageCodec):
     label = "WebP"
     library = "WEBP"
     quality_range = (0, 100)
+    default_settings = (10, 25, 50, 75, 90)
 
     def _encode(self, image):
         return imagecodecs.webp_encode(image, level=self.quality, lossless=False)
@@ -98,6 +100,8 @@ class AVIF(ImageCodec):
     label = "AVIF"
     library = "AVIF"
     quality_range = (0, 100)
+    settings_range = (0, 99)  # the workflow's lossy settings: 100 is lossless
+    default_settings = (20, 35, 50, 65, 80)
 
     def _encode(self, image):
         return imagecodecs.avif_encode(
@@ -116,6 +120,7 @@ class JPEGXL(ImageCodec):
     label = "JPEG XL"
     library = "JPEGXL"
     quality_range = (0, 100)
+    default_settings = (5, 20, 40, 60, 80)
 
     def _encode(self, image):
         return imagecodecs.jpegxl_encode(image, level=self.quality, effort=5)

@@ -108,6 +108,7 @@ class HEVC(VideoCodec):
     pix_fmt = "yuv444p"
     pad_to = 64
     quality_range = (0, 51)
+    default_settings = (44, 38, 32, 26, 20)
 
     def options(self) -> dict[str, str]:
         return {"crf": str(self.quality), "preset": "medium", "x265-params": "log-level=error:info=0"}
@@ -123,6 +124,7 @@ class AV1(VideoCodec):
     pix_fmt = "yuv420p"
     pad_to = 2
     quality_range = (1, 63)
+    default_settings = (60, 52, 44, 36, 28)
 
     def options(self) -> dict[str, str]:
         os.environ.setdefault("SVT_LOG", "1")

@@ -62,6 +62,7 @@ def config_options() -> dict[str, str]:
 def settings_from(args: argparse.Namespace) -> dict:
     """Returns the validated config: schema defaults < --config file < command-line options."""
     from basics.schema import load_yaml, validate
+    from fcnr.baselines.schemas import load_schema
 
     config = (load_yaml(args.config) or {}) if args.config else {}
     if not isinstance(config, dict):
@@ -69,7 +70,7 @@ def settings_from(args: argparse.Namespace) -> dict:
     for dest, key in OPTIONS.items():
         if getattr(args, dest) is not None:
             config[key] = getattr(args, dest)
-    return validate(config, load_yaml(SCHEMA), args.config or "command line")
+    return validate(config, load_schema(SCHEMA), args.config or "command line")
 
 
 def run(args: argparse.Namespace) -> int:

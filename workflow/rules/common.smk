@@ -13,9 +13,10 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 from basics.errors import FCNRError
-from basics.schema import load_yaml, validate
+from basics.schema import validate
 from fcnr.baselines import runs
 from fcnr.baselines.runs import LEARNED_RUN, compared_timesteps
+from fcnr.baselines.schemas import load_schema
 from fcnr.cinema.importing import plan_import
 from fcnr.codec.model_files import model_id
 from fcnr.commands.train import config_options
@@ -26,8 +27,8 @@ from render.manifest import known_datasets, load_manifest, used_timesteps
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
-CONFIG_SCHEMA = load_yaml(SCHEMAS / "config.schema.yaml")
-BASELINES_SCHEMA = SCHEMAS / "baselines.schema.yaml"
+CONFIG_SCHEMA = load_schema(SCHEMAS / "config.schema.yaml")
+BASELINES_SCHEMA = load_schema(SCHEMAS / "baselines.schema.yaml")
 # `fcnr train` option of each key of the config's `train` section, from the command's parser
 # (init apart: init_flag; threads is the job's).
 TRAIN_FLAGS = {key: option for key, option in config_options().items()
@@ -67,7 +68,7 @@ def validated(cfg, where):
     config and baselines schemas, filling in their defaults; raises a WorkflowError naming the bad key."""
     try:
         validate(cfg, CONFIG_SCHEMA, where)
-        validate(cfg["baselines"], load_yaml(BASELINES_SCHEMA), f"{where}: baselines")
+        validate(cfg["baselines"], BASELINES_SCHEMA, f"{where}: baselines")
     except FCNRError as exc:
         raise WorkflowError(str(exc)) from None
     return cfg
