@@ -1,6 +1,6 @@
 """Print the measured Table 2 of a workflow run: FCNR and the INRs per dataset and mode, from rd.csv.
 
-    python bench/inr_table2.py results/vortex results/tornado
+    python -m bench.inr_table2 results/vortex results/tornado
 
 Each row is one RD point of ``results/DS/MODE/baselines/rd.csv`` (means over the images that method
 was scored on), with the INRs' training length, time and convergence from their run folders. LPIPS

@@ -1,6 +1,6 @@
 """FCNR's rate and quality on held-out images against training time, from scratch and warm-started.
 
-    python bench/rd_budget.py --run results/tornado --mode ir [--init fcnr/zoo/base-128/ir]
+    python -m bench.rd_budget --run results/tornado --mode ir [--init fcnr/zoo/base-128/ir]
         [--budgets 250 1000 2500] [--lambdas 250 1000 4000] [--held-out 5] [--config config/config.yaml]
         [--codecs hevc av1 jpegxl] [--work bench/out/rd_budget] [--threads 2]
 
@@ -20,13 +20,12 @@ import os
 from pathlib import Path
 
 import torch
-from scoring import code_and_score, means
 
 from basics.errors import FCNRError
 from basics.schema import load_yaml
-from fcnr.baselines import CODECS, make_codec
+from bench.scoring import code_and_score, means
+from fcnr.baselines import CODECS, label, make_codec
 from fcnr.baselines.evaluate import evaluate_codec
-from fcnr.baselines import label
 from fcnr.evaluation.evaluate import image_metrics
 from fcnr.evaluation.rd import bd_rows
 from fcnr.training.data import source_datasets
