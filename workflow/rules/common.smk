@@ -401,6 +401,12 @@ def run_model(wildcards):
     return [f"{run_folder(wildcards)}/model/{name}" for name in MODEL_FILES]
 
 
+def training_images(wildcards):
+    """Returns the image folders of the training timesteps, the main run's and every learned point's (the split
+    picks the views)."""
+    return [image_dir(wildcards.ds, wildcards.mode, t) for t in train_timesteps(wildcards.ds)]
+
+
 def run_images(wildcards):
     """Returns the image folders of the timesteps the job's run codes."""
     return [image_dir(wildcards.ds, wildcards.mode, t) for t in run_timesteps(wildcards)]

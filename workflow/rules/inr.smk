@@ -4,7 +4,7 @@
 # the bitstream, decode reads only that file, evaluate scores the decoded images. Their RD points
 # join rd.csv (baselines.smk); after FCNR's jobs, before the classical codecs (PRIORITY).
 
-from fcnr.baselines.runs import INR_RUN
+from fcnr.baselines.runs import INR_RUN, compared_timesteps
 from fcnr.inr import METHODS as INR_METHODS
 
 wildcard_constraints:

@@ -2,11 +2,6 @@
 # trains every learned point (baselines.smk reuses it with the point's wildcards: common.smk's run_*).
 
 
-def training_images(wildcards):
-    """Returns the image folders of the training timesteps (the split picks the views)."""
-    return [image_dir(wildcards.ds, wildcards.mode, t) for t in train_timesteps(wildcards.ds)]
-
-
 rule train:
     input:
         images=training_images,

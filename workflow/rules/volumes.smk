@@ -29,7 +29,7 @@ rule volumes:
         "logs/{ds}/volumes.log",
     benchmark:
         "benchmarks/{ds}/volumes.tsv"
-    threads: lambda wc: settings(wc.ds)["volumes"]["threads"]
+    threads: threads_of("volumes")
     resources:
         mem_mb=volume_mem_mb,
         runtime=120,
