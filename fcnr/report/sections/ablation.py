@@ -47,7 +47,8 @@ def render(ctx: ReportContext) -> str | None:
             mine = found.get(method)
             cells = [fmt(mine[key], digits) if mine else "not run" for key, _, digits in COLUMNS]
             if paper_here:
-                cells += [fmt(paper["methods"][method][key], digits) for key, _, digits in COLUMNS]
+                theirs = paper["methods"].get(method)  # a variant the paper did not train has no figures
+                cells += [fmt(theirs[key], digits) if theirs else "-" for key, _, digits in COLUMNS]
             rows.append([label(method), *cells])
         parts.append(table(header, rows, caption=f"{MODE_NAMES[mode]}", highlight=[len(METHODS) - 1]))
         if not paper_here:
