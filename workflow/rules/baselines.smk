@@ -113,7 +113,7 @@ use rule train as baseline_train with:
     params:
         args=learned_train_args,
         init=init_param,
-        start=lambda wc: f"--init {learned_start(wc)} --no-progress",
+        init_option=lambda wc: f"--init {learned_start(wc)} --no-progress",
         model=lambda wc: run_folder(wc) + "/model",
     log:
         POINT_LOG + "/train.log",

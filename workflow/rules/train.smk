@@ -15,7 +15,7 @@ rule train:
     params:
         args=lambda wc: train_args(wc.ds),
         init=init_param,
-        start=init_flag,
+        init_option=init_flag,
         model=lambda wc: run_folder(wc) + "/model",
     log:
         "logs/{ds}/{mode}/train.log",
@@ -28,4 +28,4 @@ rule train:
         runtime=24 * 60,
     shell:
         logged("fcnr train results/{wildcards.ds}/{wildcards.mode}/images --views {input.views} --split {input.split} "
-               "--out {params.model} {params.args} {params.start}", then="rm -rf {params.model}/checkpoints")
+               "--out {params.model} {params.args} {params.init_option}", then="rm -rf {params.model}/checkpoints")
