@@ -132,11 +132,11 @@ def test_video_sizes_are_padded_and_cropped_back(name, height, width):
             assert k == int(np.argmax([psnr(original, image) for original in images]))
 
 
-from basics.errors import FCNRError
 CORRUPT_DECODE = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_baseline_codecs import IMAGES, SETTINGS
+from basics.errors import FCNRError
 from fcnr.baselines import make_codec
 codec = make_codec({name!r}, SETTINGS[{name!r}][1])
 streams = codec.encode(IMAGES[:2]).streams
