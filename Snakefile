@@ -7,6 +7,12 @@
 #
 # config/config.yaml is always loaded; a --configfile is merged over it. Rules live in
 # workflow/rules/ (one file per stage); the work is done by `fcnr ...` commands.
+#
+# Include order: common.smk first, as every rule file uses its helpers and nothing else from
+# another rule file; then the config, checked before any rule reads it; then the stages in the
+# order data flows. baselines.smk comes after train, codec and evaluate because it reuses their
+# rules (`use rule ... as ... with:`), which must be defined first; the other files could come in
+# any order.
 
 from pathlib import Path
 
@@ -24,6 +30,7 @@ include: "workflow/rules/codec.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/baselines.smk"
+include: "workflow/rules/inr.smk"
 include: "workflow/rules/base.smk"
 
 

@@ -1,6 +1,6 @@
 """Train a small FCNR model for a few minutes on real renders, then measure the real codec.
 
-    python bench/codec_speed.py --work DIR [--dataset tornado] [--mode ir] [--size 128]
+    python -m bench.codec_speed --work DIR [--dataset tornado] [--mode ir] [--size 128]
         [--frequency 4] [--timesteps 0:6] [--minutes 3] [--N 64] [--M 16] [--variant fcnr]
         [--lambda 1000] [--lr 1e-4] [--threads 1] [--device cpu]
 
@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 import torch
-from scoring import code_and_score, means
 
+from bench.scoring import code_and_score, means
 from fcnr.codec.coding import Timer
 from fcnr.images import image_path
 from fcnr.training.data import PairDataset, training_pairs

@@ -1,6 +1,6 @@
 """Print the measured Table 2 of a workflow run: FCNR and the INRs per dataset and mode, from rd.csv.
 
-    python bench/inr_table2.py results/vortex results/tornado
+    python -m bench.inr_table2 results/vortex results/tornado
 
 Each row is one RD point of ``results/DS/MODE/baselines/rd.csv`` (means over the images that method
 was scored on), with the INRs' training length, time and convergence from their run folders. LPIPS
@@ -16,11 +16,13 @@ import argparse
 import math
 from pathlib import Path
 
-from fcnr.baselines.rd import label, read_table, run_dir
+from fcnr.baselines import label
+from fcnr.baselines.runs import RD_CSV, run_dir
 from fcnr.evaluation.evaluate import read_metrics_csv
+from fcnr.evaluation.rd import read_table
 from fcnr.inr import METHODS as INR_METHODS
+from fcnr.inr.convergence import mean_image_psnr, standing, tail_gain
 from fcnr.inr.run import RunDir, read_json, read_train_log
-from fcnr.report.sections.inr_training import mean_image_psnr, standing, tail_gain
 
 
 def cell(value: float, digits: int) -> str:
@@ -36,7 +38,7 @@ def main() -> int:
     print("|" + "---|" * 17)
     for root in map(Path, args.roots):
         for mode in ("ir", "dvr"):
-            path = root / mode / "baselines" / "rd.csv"
+            path = root / mode / RD_CSV
             if not path.is_file():
                 continue
             for p in read_table(path):

@@ -1,6 +1,6 @@
 """FCNR's rate and quality on held-out images against training time, from scratch and warm-started.
 
-    python bench/rd_budget.py --run results/tornado --mode ir [--init fcnr/zoo/base-128/ir]
+    python -m bench.rd_budget --run results/tornado --mode ir [--init fcnr/zoo/base-128/ir]
         [--budgets 250 1000 2500] [--lambdas 250 1000 4000] [--held-out 5] [--config config/config.yaml]
         [--codecs hevc av1 jpegxl] [--work bench/out/rd_budget] [--threads 2]
 
@@ -20,26 +20,25 @@ import os
 from pathlib import Path
 
 import torch
-from scoring import code_and_score, means
 
-from fcnr.baselines import make_codec
+from render.basics.errors import FCNRError
+from render.basics.schema import load_yaml
+from bench.scoring import code_and_score, means
+from fcnr.baselines import CODECS, label, make_codec
 from fcnr.baselines.evaluate import evaluate_codec
-from fcnr.baselines.rd import bd_rows, label
-from fcnr.errors import FCNRError
 from fcnr.evaluation.evaluate import image_metrics
-from fcnr.schema import load_yaml
+from fcnr.evaluation.rd import bd_rows
 from fcnr.training.data import source_datasets
 from fcnr.training.split import read_split
 from fcnr.training.train import Trainer, TrainSettings
 from render.views import read_views
 
-SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "baselines.schema.yaml"
 MODEL_KEYS = ("variant", "N", "M", "heads")
 
 
 def codec_qualities(codec: str) -> list[int]:
-    """Returns the baselines schema's default settings of ``codec`` (the full comparison's five)."""
-    return load_yaml(SCHEMA)["properties"]["classical"]["properties"][codec]["default"]
+    """Returns the codec's default settings in the workflow (the full comparison's five)."""
+    return list(CODECS[codec].default_settings)
 
 
 def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path | None, sources) -> Trainer:

@@ -6,7 +6,7 @@ own code path (render.rendering.render_views, PNG encoding and atomic writes inc
 start-up out, as a real run of 812 views per pipeline nearly does. The machine's load average is printed beside every cell,
 because the figures move with whatever else the machine is running.
 
-    .venv/bin/python bench/render_speed.py [--dataset tornado] [--volume t0000.npy] [--views 16]
+    .venv/bin/python -m bench.render_speed [--dataset tornado] [--volume t0000.npy] [--views 16]
 """
 
 from __future__ import annotations
@@ -21,11 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from render.manifest import load_manifest, used_timesteps  # noqa: E402
-from render.rendering import render_views  # noqa: E402
-from render.views import icosphere_views  # noqa: E402
+from render.manifest import load_manifest, used_timesteps
+from render.rendering import render_views
+from render.views import icosphere_views
 
 PAPER_IMAGES = 24_360  # per dataset and mode (812 views x 30 timesteps)
 
@@ -34,7 +32,7 @@ def bench_volume(manifest: dict, path: str | None) -> str:
     """Returns the path of a volume to render: ``path``, or the dataset's first used timestep."""
     if path:
         return path
-    from fcnr.atomic import save_npy
+    from render.basics.atomic import save_npy
     from render.volumes import volume_source
 
     t = used_timesteps(manifest)[0]

@@ -1,6 +1,6 @@
 """Wall time, peak memory and value ranges of producing each dataset's used timesteps.
 
-    python bench/volumes_speed.py [DATASET ...] [--shape X Y Z] [--slices DIR] [--ranges FILE]
+    python -m bench.volumes_speed [DATASET ...] [--shape X Y Z] [--slices DIR] [--ranges FILE]
 
 Each dataset runs in its own process so that its peak resident memory (ru_maxrss) is its own.
 Volumes are generated and dropped (not written), so the time is the source's alone. Prints a
@@ -137,7 +137,7 @@ def main() -> int:
         return 0
     rows = []
     for name in args.datasets:
-        cmd = [sys.executable, __file__, name, "--one"]
+        cmd = [sys.executable, "-m", "bench.volumes_speed", name, "--one"]
         cmd += ["--shape", *map(str, args.shape)] if args.shape else []
         cmd += ["--slices", args.slices] if args.slices else []
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout

@@ -1,6 +1,6 @@
 """FCNR's stored weights in float16 against the float32 weights training ends with: BPP and PSNR of each.
 
-    python bench/weight_precision.py --run results/tornado --mode ir --init fcnr/zoo/base-128/ir
+    python -m bench.weight_precision --run results/tornado --mode ir --init fcnr/zoo/base-128/ir
         [--steps 200] [--lambda 1000] [--held-out 5] [--config config/config.yaml] [--work DIR]
 
 Fine-tunes one model on the run's training pairs with the config's ``train`` settings (as the
@@ -17,9 +17,9 @@ import os
 from pathlib import Path
 
 import torch
-from rd_budget import held_out_check, make_trainer
-from scoring import means, score_model
 
+from bench.rd_budget import held_out_check, make_trainer
+from bench.scoring import means, score_model
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import load_model, state_tensors, stored_tensors
 from fcnr.training.data import source_datasets

@@ -1,8 +1,8 @@
 """The ``fcnr`` command: one subcommand per pipeline stage.
 
-Each subcommand lives in its own module under ``fcnr/commands/`` exposing
-``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``. Modules are imported
-only when their subcommand runs, so ``fcnr views`` never pays for importing torch.
+Each subcommand lives in its own module under ``fcnr/commands/`` exposing ``add_arguments(parser)``
+and ``run(args) -> int``; its one-line help is in ``COMMANDS``. Modules are imported only when their
+subcommand runs, so ``fcnr views`` never pays for importing torch.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 COMMANDS = {
     "volumes": "Write a dataset's volumes as DIR/t{k:04d}.npy plus meta.json.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 CHOICES = "auto, cpu, cuda or cuda:N"
 

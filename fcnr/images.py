@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from fcnr.atomic import write_bytes
-from fcnr.errors import FCNRError
+from render.basics.atomic import write_bytes
+from render.basics.errors import FCNRError
 from render.rendering import image_name, png_bytes
 
 if TYPE_CHECKING:  # torch is imported where tensors are made: the workflow plans with this module

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fcnr.errors import FCNRError
-from fcnr.schema import load_validated
+from render.basics.errors import FCNRError
+from render.basics.schema import load_validated
 
 SCHEMA = Path(__file__).with_name("schemas") / "manifest.schema.yaml"
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"

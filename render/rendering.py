@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.atomic import write_bytes
-from fcnr.errors import FCNRError
+from render.basics.atomic import write_bytes
+from render.basics.errors import FCNRError
 from render.transfer import peak_opacity
 from render.volumes import check_finite
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 # Samples taken from a named colour map across the scalar range.
 COLORMAP_SAMPLES = 256

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fcnr.atomic import write_text
-from fcnr.errors import FCNRError
+from render.basics.atomic import write_text
+from render.basics.errors import FCNRError
 
 COLUMNS = ("index", "theta", "phi", "x", "y", "z")
 VIEW_DTYPE = np.dtype([("index", "i8")] + [(name, "f8") for name in COLUMNS[1:]])

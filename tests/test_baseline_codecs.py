@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from render.basics.errors import FCNRError
 from fcnr.baselines import CODECS, make_codec
-from fcnr.errors import FCNRError
 
 # A low and a high setting per codec, both well inside its range.
 SETTINGS = {"jpeg": (20, 90), "webp": (20, 90), "avif": (20, 90), "jpegxl": (20, 90), "hevc": (40, 16), "av1": (55, 20)}
@@ -136,8 +136,8 @@ CORRUPT_DECODE = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_baseline_codecs import IMAGES, SETTINGS
+from render.basics.errors import FCNRError
 from fcnr.baselines import make_codec
-from fcnr.errors import FCNRError
 codec = make_codec({name!r}, SETTINGS[{name!r}][1])
 streams = codec.encode(IMAGES[:2]).streams
 try:

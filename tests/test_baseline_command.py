@@ -10,10 +10,10 @@ import pytest
 from test_baseline_codecs import rendering
 
 from fcnr.baselines import make_codec
-from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, read_table
 from fcnr.cli import main
 from fcnr.evaluation.evaluate import read_metrics_csv, timing_path, write_metrics_csv
 from fcnr.evaluation.metrics import psnr
+from fcnr.evaluation.rd import BD_COLUMNS, RD_COLUMNS, read_table
 from fcnr.images import read_image, write_image
 from fcnr.training.split import write_split_csv
 from render.views import icosphere_views, write_views

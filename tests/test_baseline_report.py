@@ -9,8 +9,8 @@ import re
 import numpy as np
 import pytest
 
-from fcnr.baselines.rd import BD_COLUMNS, RD_COLUMNS, bd_rows, write_table
 from fcnr.evaluation.evaluate import write_metrics_csv
+from fcnr.evaluation.rd import BD_COLUMNS, RD_COLUMNS, bd_rows, write_table
 from fcnr.images import write_image
 from fcnr.report.build import build_report
 from fcnr.report.sections import ablation, baseline_zoom, bd_rates, inr_training, rd_curves

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from render.basics.errors import FCNRError
 from fcnr.cinema.importing import check_images, plan_import
 from fcnr.cli import main
-from fcnr.errors import FCNRError
 from fcnr.images import read_image, write_image
 from render.views import read_views
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from render.basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.coding import (
     Timer,
@@ -25,7 +26,6 @@ from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import load_model, save_model
 from fcnr.codec.params import view_params
 from fcnr.codec.shard import PairEntry, encode_payload, pack_shard, read_shard
-from fcnr.errors import FCNRError
 from fcnr.images import read_image, to_tensor, to_uint8, write_image
 from render.views import icosphere_views, view_pairs, write_views
 

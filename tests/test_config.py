@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fcnr.schema import load_yaml, validate
+from render.basics.schema import load_yaml, validate
+from fcnr.baselines.schemas import load_schema
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ["config.yaml", "test.yaml", "paper.yaml"]
@@ -28,7 +29,7 @@ def dry_run(tmp_path: Path, *configs: Path, targets=("results/tornado/report.htm
 
 @pytest.mark.parametrize("name", CONFIGS)
 def test_shipped_configs_are_complete_and_valid(name):
-    schema = load_yaml(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    schema = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
     document = load_yaml(REPO / "config" / name)
     # Each file sets every section itself, so it reads on its own (not only as an overlay).
     assert set(schema["required"]) <= set(document)

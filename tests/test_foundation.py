@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from fcnr.atomic import atomic_open, save_npy, write_json
+from render.basics.atomic import atomic_open, save_npy, write_json
+from render.basics.errors import FCNRError
+from render.basics.schema import validate
 from fcnr.cli import main
-from fcnr.errors import FCNRError
-from fcnr.schema import validate
 from fcnr.training.split import split_rows, training_timesteps, training_views
 
 SCHEMA = {

@@ -12,7 +12,7 @@ import pytest
 import torch
 from inr_images import N_VIEWS, SIZE, TIMESTEPS, write_image_set
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.images import read_image
 from fcnr.inr.bitstream import EMBED_BITS, WEIGHT_BITS, frequencies, read_bitstream, write_bitstream
 from fcnr.inr.data import image_set

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fcnr.baselines.rd import read_table
+from fcnr.evaluation.rd import read_table
 from fcnr.images import read_image
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from render.manifest import known_datasets, load_manifest, used_timesteps
 from render.volumes import volume_source
 

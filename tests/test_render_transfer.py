@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from render.transfer import color_points, opacity_points, peak_opacity, scalar_range
 
 

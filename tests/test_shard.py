@@ -9,6 +9,7 @@ import struct
 
 import pytest
 
+from render.basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.shard import (
     PairEntry,
@@ -19,7 +20,6 @@ from fcnr.codec.shard import (
     read_shard,
     write_shard,
 )
-from fcnr.errors import FCNRError
 
 MODEL_ID = "0123456789abcdef"
 HEADER = ShardHeader(MODEL_ID, 64, 48, 17)

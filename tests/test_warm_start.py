@@ -12,10 +12,10 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
+from render.basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.model import build_model
 from fcnr.codec.model_io import save_model
-from fcnr.errors import FCNRError
 from fcnr.training.base_model import base_timesteps, check_disjoint, read_provenance
 from fcnr.training.schedule import learning_rate
 from fcnr.training.warm_start import warm_start

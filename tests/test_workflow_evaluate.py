@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.evaluation.evaluate import (
     METRIC_COLUMNS,
     decoder_weights,

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 
 @dataclass(frozen=True)
@@ -34,16 +34,30 @@ class Codec(ABC):
     """A lossy codec at one setting; ``quality`` is on the codec's own scale (see ``setting``)."""
 
     name: ClassVar[str]
+    #: the display name (report tables and legends)
+    label: ClassVar[str]
     #: what ``quality`` means for this codec: "quality" (higher is better) or "crf" (lower is better)
     setting: ClassVar[str] = "quality"
     #: the allowed range of ``quality``, inclusive
     quality_range: ClassVar[tuple[int, int]]
+    #: the range the workflow's config accepts (default ``quality_range``) and its default settings
+    settings_range: ClassVar[tuple[int, int] | None] = None
+    default_settings: ClassVar[tuple[int, ...]]
 
     def __init__(self, quality: int):
         low, high = self.quality_range
         if not low <= quality <= high:
             raise FCNRError(f"{self.name}: {self.setting} must be in [{low}, {high}], got {quality}")
         self.quality = int(quality)
+
+    @classmethod
+    def settings_schema(cls) -> dict:
+        """Returns the JSON schema of the codec's settings in the workflow config (``baselines.classical``)."""
+        low, high = cls.settings_range or cls.quality_range
+        better = "higher" if cls.setting == "quality" else "lower"
+        return {"description": f"{cls.label}: {cls.setting} settings, {low}-{high}, {better} is better.",
+                "allOf": [{"$ref": "#/$defs/settings"}, {"items": {"type": "integer", "minimum": low, "maximum": high}}],
+                "default": list(cls.default_settings)}  # fmt: skip
 
     @classmethod
     @abstractmethod
@@ -73,3 +87,14 @@ def check_images(images: Sequence[np.ndarray], codec: str) -> tuple[int, int]:
         if image.shape != shape:
             raise FCNRError(f"{codec}: image {k} is {image.shape[:2]}, image 0 is {shape[:2]}; sizes must match")
     return shape[0], shape[1]
+
+
+CODECS: dict[str, type[Codec]] = {}
+
+
+def register_codec(cls: type[Codec]) -> type[Codec]:
+    """Class decorator that adds a codec to ``CODECS`` under its ``name`` (as CompressAI's ``register_model``)."""
+    if cls.name in CODECS:
+        raise ValueError(f"codec {cls.name!r} is registered twice")
+    CODECS[cls.name] = cls
+    return cls

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fcnr.atomic import write_json
+from render.basics.atomic import write_json
+from render.basics.errors import FCNRError
 from fcnr.baselines.base import Codec
-from fcnr.errors import FCNRError
 from fcnr.evaluation.evaluate import write_metrics_csv
 from fcnr.images import image_path, read_image, write_image
 

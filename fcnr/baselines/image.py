@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import imagecodecs
 import numpy as np
 
-from fcnr.baselines.base import Codec, Encoded, check_images
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
+from fcnr.baselines.base import Codec, Encoded, check_images, register_codec
 
 
 class ImageCodec(Codec):
@@ -58,12 +58,15 @@ class ImageCodec(Codec):
         """Returns the image in one file."""
 
 
+@register_codec
 class JPEG(ImageCodec):
     """Baseline JPEG (libjpeg-turbo) with optimised Huffman tables; quality 1-100."""
 
     name = "jpeg"
+    label = "JPEG"
     library = "JPEG8"
     quality_range = (1, 100)
+    default_settings = (10, 25, 50, 75, 90)
 
     def _encode(self, image):
         return imagecodecs.jpeg8_encode(image, level=self.quality, optimize=True)
@@ -72,12 +75,15 @@ class JPEG(ImageCodec):
         return imagecodecs.jpeg8_decode(stream)
 
 
+@register_codec
 class WebP(ImageCodec):
     """Lossy WebP (libwebp); quality 0-100."""
 
     name = "webp"
+    label = "WebP"
     library = "WEBP"
     quality_range = (0, 100)
+    default_settings = (10, 25, 50, 75, 90)
 
     def _encode(self, image):
         return imagecodecs.webp_encode(image, level=self.quality, lossless=False)
@@ -86,12 +92,16 @@ class WebP(ImageCodec):
         return imagecodecs.webp_decode(stream)
 
 
+@register_codec
 class AVIF(ImageCodec):
     """AVIF (libavif, AV1 intra), 4:4:4, speed 8; quality 0-100 (100 is lossless)."""
 
     name = "avif"
+    label = "AVIF"
     library = "AVIF"
     quality_range = (0, 100)
+    settings_range = (0, 99)  # the workflow's lossy settings: 100 is lossless
+    default_settings = (20, 35, 50, 65, 80)
 
     def _encode(self, image):
         return imagecodecs.avif_encode(
@@ -102,12 +112,15 @@ class AVIF(ImageCodec):
         return imagecodecs.avif_decode(stream)
 
 
+@register_codec
 class JPEGXL(ImageCodec):
     """JPEG XL (libjxl), effort 5; quality 0-100."""
 
     name = "jpegxl"
+    label = "JPEG XL"
     library = "JPEGXL"
     quality_range = (0, 100)
+    default_settings = (5, 20, 40, 60, 80)
 
     def _encode(self, image):
         return imagecodecs.jpegxl_encode(image, level=self.quality, effort=5)

@@ -28,8 +28,8 @@ from collections.abc import Sequence
 import av
 import numpy as np
 
-from fcnr.baselines.base import Codec, Encoded, check_images
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
+from fcnr.baselines.base import Codec, Encoded, check_images, register_codec
 
 # The frame rate only sets timestamps; constant-quality (CRF) coding does not depend on it.
 FRAME_RATE = 25
@@ -98,27 +98,33 @@ class VideoCodec(Codec):
             raise FCNRError(f"{self.name}: cannot decode the video: {exc}") from exc
 
 
+@register_codec
 class HEVC(VideoCodec):
     """HEVC by x265 (preset medium, 4:4:4); CRF 0-51, lower is better."""
 
     name = "hevc"
+    label = "HEVC (x265)"
     encoder = "libx265"
     pix_fmt = "yuv444p"
     pad_to = 64
     quality_range = (0, 51)
+    default_settings = (44, 38, 32, 26, 20)
 
     def options(self) -> dict[str, str]:
         return {"crf": str(self.quality), "preset": "medium", "x265-params": "log-level=error:info=0"}
 
 
+@register_codec
 class AV1(VideoCodec):
     """AV1 by SVT-AV1 (preset 8, 4:2:0); CRF 1-63, lower is better."""
 
     name = "av1"
+    label = "AV1 (SVT-AV1)"
     encoder = "libsvtav1"
     pix_fmt = "yuv420p"
     pad_to = 2
     quality_range = (1, 63)
+    default_settings = (60, 52, 44, 36, 28)
 
     def options(self) -> dict[str, str]:
         os.environ.setdefault("SVT_LOG", "1")

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 CONVENTIONS = ("fcnr", "paraview", "visit")
 # Valid (low, high) of phi and theta per convention; a high bound in EXCLUSIVE is not included.

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fcnr.atomic import write_text
-from fcnr.errors import FCNRError
+from render.basics.atomic import write_text
+from render.basics.errors import FCNRError
 
 CSV_NAME = "data.csv"
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fcnr.atomic import write_bytes
+from render.basics.atomic import write_bytes
+from render.basics.errors import FCNRError
 from fcnr.cinema.cameras import fcnr_angles
 from fcnr.cinema.database import write_table
 from fcnr.cinema.sidecar import write_sidecar
-from fcnr.errors import FCNRError
 from fcnr.images import image_path, timestep_dir, write_image
 from fcnr.viewer.run import Run
 

@@ -28,9 +28,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from render.basics.errors import FCNRError
 from fcnr.cinema import cameras, sidecar
 from fcnr.cinema.database import Table, read_table
-from fcnr.errors import FCNRError
 from fcnr.images import image_path, read_image, timestep_dir, write_image
 from render.views import SNAP, sorted_views
 

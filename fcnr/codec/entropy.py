@@ -111,13 +111,13 @@ class LaplaceConditional(GaussianConditional):
         the buffers, and with them their version), not once per latent; the bytes coded do not change.
         """
         self._check_cdf_size()
-        key = tuple((t.data_ptr(), t._version) for t in (self._quantized_cdf, self._cdf_length, self._offset))
+        key = tuple((t.data_ptr(), t._version) for t in (self.quantized_cdf, self.cdf_length, self.offset))
         if self._table_lists is None or self._table_lists[0] != key:
-            lengths = self._cdf_length.reshape(-1).int().tolist()
+            lengths = self.cdf_length.reshape(-1).int().tolist()
             # Each row cut to its length: the coder reads no further, and converting the padding
             # on every call cost six times the table itself.
-            cdfs = [row[:n] for row, n in zip(self._quantized_cdf.tolist(), lengths)]
-            lists = (cdfs, lengths, self._offset.reshape(-1).int().tolist())
+            cdfs = [row[:n] for row, n in zip(self.quantized_cdf.tolist(), lengths)]
+            lists = (cdfs, lengths, self.offset.reshape(-1).int().tolist())
             self._table_lists = (key, lists)
         return self._table_lists[1]
 

@@ -42,14 +42,8 @@ from fcnr.codec.layers import (
     stereo_attention,
 )
 from fcnr.codec.synthesis import Synthesis, resolve_path
+from fcnr.codec.variants import VARIANTS
 
-# variant -> (inter-view block, z prior)
-VARIANTS = {
-    "fcnr": ("jctm", "pe"),
-    "ecsic": ("scam", "learned"),
-    "jct-only": ("jctm", "learned"),
-    "pe-only": ("scam", "pe"),
-}
 DEFAULTS = {"variant": "fcnr", "N": 192, "M": 48, "heads": 2, "pe_L": 8, "pe_b": 1.25}
 LATENTS = ("z_l", "z_r", "y_l", "y_r")
 
@@ -124,7 +118,7 @@ class FCNRModel(nn.Module):
         if variant not in VARIANTS:
             raise ValueError(f"unknown variant {variant!r}; choose one of {sorted(VARIANTS)}")
         N, M, heads = (int(self.config[k]) for k in ("N", "M", "heads"))
-        attention, prior = VARIANTS[variant]
+        attention, prior = VARIANTS[variant].attention, VARIANTS[variant].prior
 
         # E (Fig. 2a): three stride-2 convolutions shared by both views, an inter-view block, conv to M.
         self.g_a = StereoSequential(
@@ -184,7 +178,7 @@ class FCNRModel(nn.Module):
     def update(self, force: bool = True) -> bool:
         """Builds the coder's CDF tables (call after training); returns True if they were built."""
         self._derived.clear()
-        if self.laplace._offset.numel() > 0 and not force:
+        if self.laplace.offset.numel() > 0 and not force:
             return False
         self.laplace.update()
         return True

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 CONFIG, WEIGHTS = "config.json", "weights.safetensors"
 

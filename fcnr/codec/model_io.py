@@ -1,7 +1,7 @@
 """A trained model on disk: ``MODEL/config.json`` + ``MODEL/weights.safetensors`` (never pickle).
 
 The network weights are stored in float16 (``STORED_DTYPE``: half the bytes a decoder ships, for a
-quality change measured below 0.01 dB, ``bench/weight_precision.py``) and computed with in float32 after
+quality change measured below 0.01 dB, ``python -m bench.weight_precision``) and computed with in float32 after
 loading; the coder's CDF tables (built by ``model.update``) are stored as they are, int32, so a
 decoder uses exactly the tables the encoder used, whatever its libm. Encoder and decoder both load
 the same file, so both compute with the same rounded weights. ``fcnr.codec.model_files.model_id``
@@ -19,10 +19,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from fcnr.atomic import write_bytes, write_json
+from render.basics.atomic import write_bytes, write_json
+from render.basics.errors import FCNRError
 from fcnr.codec.model import FCNRModel, build_model
 from fcnr.codec.model_files import CONFIG, WEIGHTS
-from fcnr.errors import FCNRError
 
 STORED_DTYPE = torch.float16
 CODER_TABLES = "laplace."  # the entropy coder's buffers: kept exactly as built

@@ -51,8 +51,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fcnr.atomic import write_bytes
-from fcnr.errors import FCNRError
+from render.basics.atomic import write_bytes
+from render.basics.errors import FCNRError
 
 MAGIC = b"FCNRSHRD"
 VERSION = 2

@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument
 
-HELP = "Compress images with a classical codec (JPEG, WebP, AVIF, JPEG XL, HEVC, AV1) and score them."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the baseline options to ``parser``."""
@@ -36,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
     """Writes OUT/q{Q}/metrics.csv and timing.json for every setting, prints one line each; returns 0."""
     from functools import partial
 
+    from render.basics.errors import FCNRError
     from fcnr.baselines import make_codec
     from fcnr.baselines.evaluate import evaluate_codec, setting_dir, write_result
-    from fcnr.errors import FCNRError
     from fcnr.evaluation.evaluate import image_metrics
     from fcnr.evaluation.metrics import LPIPSMetric
     from fcnr.training.split import read_split

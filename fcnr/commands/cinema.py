@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument
 
-HELP = "Export a run as a Cinema database, or import one as this pipeline's images."
-
 
 def _where(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
@@ -59,8 +57,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from render.basics.errors import FCNRError
     from fcnr.cinema.importing import check_images, plan_import, write_images
-    from fcnr.errors import FCNRError
     from render.views import write_views
 
     if not (args.out or args.views):

@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument, resolve_device
 
-HELP = "Compress timesteps' images into shards, one shard per timestep."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the compress options to ``parser``."""
@@ -23,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the shards and prints their size, bits per pixel and encoding speed; returns 0."""
-    from fcnr.atomic import write_json
+    from render.basics.atomic import write_json
     from fcnr.codec.coding import Timer, compress_timestep
     from fcnr.codec.model_files import model_id
     from fcnr.codec.model_io import load_model

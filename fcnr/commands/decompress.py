@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument, resolve_device
 
-HELP = "Decode shards (all images, or one view of one shard)."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the decompress options to ``parser``."""
@@ -24,11 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the decoded PNGs and prints the decoding speed; returns 0."""
+    from render.basics.errors import FCNRError
     from fcnr.codec.model_files import model_id
     from fcnr.codec.model_io import load_model
     from fcnr.codec.shard import read_shard
     from fcnr.commands.lists import parallel_lists
-    from fcnr.errors import FCNRError
 
     jobs = parallel_lists(("SHARD", args.shard), ("--out", args.out), ("--timing-json", args.timing_json))
     if args.view is not None and len(jobs) > 1:
@@ -55,7 +53,7 @@ def _decode(shard, model, mid: str, out: str, timing_json: str | None, view: int
 
     import torch
 
-    from fcnr.atomic import write_json
+    from render.basics.atomic import write_json
     from fcnr.codec.coding import Timer, decode_all, decode_view
     from fcnr.images import ImageWriter, image_path
 

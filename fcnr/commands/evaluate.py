@@ -12,8 +12,6 @@ import argparse
 
 from fcnr.devices import add_device_argument
 
-HELP = "Compute per-image quality and rate metrics."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the ``timestep`` and ``gather`` steps and their options to ``parser``."""
@@ -49,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 def _timestep(args: argparse.Namespace) -> int:
     import time
 
-    from fcnr.atomic import write_json
+    from render.basics.atomic import write_json
     from fcnr.evaluation.evaluate import evaluate_timestep, write_metrics_csv
     from fcnr.training.split import read_split
     from render.views import read_views
@@ -76,8 +74,8 @@ def _gather(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from fcnr.atomic import write_json
-    from fcnr.errors import FCNRError
+    from render.basics.atomic import write_json
+    from render.basics.errors import FCNRError
     from fcnr.evaluation.evaluate import (
         gather_metrics,
         summarize,

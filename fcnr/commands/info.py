@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Print a shard's header and index."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the info options to ``parser``."""

@@ -12,8 +12,6 @@ import argparse
 
 from fcnr.devices import add_device_argument, resolve_device
 
-HELP = "Train, decode and score the INR baselines (E-NeRV, HNeRV, NeRVI-like)."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the ``train``, ``decode``, ``evaluate`` and ``info`` steps and their options to ``parser``."""
@@ -65,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from fcnr.atomic import write_json
-    from fcnr.errors import FCNRError
+    from render.basics.atomic import write_json
+    from render.basics.errors import FCNRError
     from fcnr.inr.data import image_set
     from fcnr.inr.models import sized_config
     from fcnr.inr.run import RunDir
@@ -90,8 +88,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _decode(args: argparse.Namespace) -> int:
-    from fcnr.atomic import write_json
-    from fcnr.errors import FCNRError
+    from render.basics.atomic import write_json
+    from render.basics.errors import FCNRError
     from fcnr.inr.data import view_angles
     from fcnr.inr.decode import decode_images
     from fcnr.inr.header import read_header
@@ -113,7 +111,7 @@ def _decode(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from fcnr.atomic import write_json
+    from render.basics.atomic import write_json
     from fcnr.evaluation.evaluate import mean_metrics, write_metrics_csv
     from fcnr.inr.run import RunDir, score, timing
     from fcnr.training.split import read_split

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 
 def parallel_lists(first: tuple[str, Sequence[Any]], *others: tuple[str, Sequence[Any] | None]) -> list[tuple]:

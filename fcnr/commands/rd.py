@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Summarise rate-distortion points of FCNR and its baselines; BD-rates."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the rd options to ``parser``."""
@@ -31,17 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the RD table (and the BD table); prints the BD-rates; returns 0."""
-    from fcnr.baselines.rd import (
+    from render.basics.errors import FCNRError
+    from fcnr.baselines import label
+    from fcnr.evaluation.rd import (
         BD_COLUMNS,
         RD_COLUMNS,
         bd_rows,
         classical_point,
         inr_point,
-        label,
         learned_point,
         write_table,
     )
-    from fcnr.errors import FCNRError
     from fcnr.inr import METHODS as INR_METHODS
 
     points = []

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import time
 
-HELP = "Render IR or DVR images of one volume from every view."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the render options to ``parser``."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Build a dataset's self-contained HTML report."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the report options to ``parser``."""
@@ -18,8 +16,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from fcnr.atomic import write_text
-    from fcnr.errors import FCNRError
+    from render.basics.atomic import write_text
+    from render.basics.errors import FCNRError
     from fcnr.report.build import build_report
 
     if not Path(args.root).is_dir():

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from functools import cache
 from pathlib import Path
 
+from render.basics.errors import FCNRError
+from render.basics.schema import load_yaml, validate
+from fcnr.codec.variants import VARIANTS
 from fcnr.devices import add_device_argument, resolve_device
-from fcnr.errors import FCNRError
 
-HELP = "Train an FCNR model on rendered image pairs."
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
 MODEL_KEYS = ("variant", "N", "M", "heads", "pe_L", "pe_b")
 # option dest -> config key
@@ -18,8 +20,19 @@ OPTIONS = {"variant": "variant", "N": "N", "M": "M", "heads": "heads", "lmbda": 
            "init": "init"}  # fmt: skip
 
 
+@cache
+def model_schema() -> dict:
+    """Returns the model schema: the one place that says each option's default."""
+    return load_yaml(SCHEMA)
+
+
+def with_default(text: str, key: str) -> str:
+    """Returns an option's help: ``text`` and the model schema's default of ``key``."""
+    return f"{text} (default {model_schema()['properties'][key]['default']})"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds the training options to ``parser`` (defaults come from the config schema)."""
+    """Adds the training options to ``parser`` (defaults come from the model schema)."""
     parser.add_argument("images_roots", nargs="+", metavar="IMAGES_ROOT",
                         help="folder(s) with t{t:04d}/v{view:04d}.png; several train one model on all of them")
     parser.add_argument("--views", required=True, nargs="+",
@@ -29,31 +42,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "images 'train' are used")  # fmt: skip
     parser.add_argument("--out", required=True, help="model directory to write (and resume from)")
     parser.add_argument("--config", help="YAML with model and training settings (fcnr/schemas/model.schema.yaml)")
-    parser.add_argument("--variant", choices=["fcnr", "ecsic", "jct-only", "pe-only"])
-    parser.add_argument("--N", type=int, help="transform channels (default 192)")
-    parser.add_argument("--M", type=int, help="latent channels (default 48)")
-    parser.add_argument("--heads", type=int, help="attention heads (default 2)")
-    parser.add_argument("--lambda", dest="lmbda", type=float, help="rate-distortion weight (default 1000)")
-    parser.add_argument("--lr", type=float, help="Adam learning rate (default 1e-4)")
+    parser.add_argument("--variant", choices=list(VARIANTS))
+    parser.add_argument("--N", type=int, help=with_default("transform channels", "N"))
+    parser.add_argument("--M", type=int, help=with_default("latent channels", "M"))
+    parser.add_argument("--heads", type=int, help=with_default("attention heads", "heads"))
+    parser.add_argument("--lambda", dest="lmbda", type=float, help=with_default("rate-distortion weight", "lambda"))
+    parser.add_argument("--lr", type=float, help=with_default("Adam learning rate", "lr"))
     parser.add_argument("--lr-schedule", choices=["cosine", "constant"],
                         help="cosine: warmup, then down to 1/20 of --lr (default); constant: the paper's")
-    parser.add_argument("--warmup", type=float, help="warmup as a fraction of the run's steps (default 0.05)")
-    parser.add_argument("--epochs", type=int, help="epochs (default 1)")
-    parser.add_argument("--batch-size", type=int, help="pairs per step (default 1)")
+    parser.add_argument("--warmup", type=float, help=with_default("warmup as a fraction of the run's steps", "warmup"))
+    parser.add_argument("--epochs", type=int, help=with_default("epochs", "epochs"))
+    parser.add_argument("--batch-size", type=int, help=with_default("pairs per step", "batch_size"))
     parser.add_argument("--crop", type=int, help="random crop size, same window for both images (default: none)")
-    parser.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (default 500)")
+    parser.add_argument("--checkpoint-every", type=int, help=with_default("steps between checkpoints", "checkpoint_every"))
     parser.add_argument("--max-steps", type=int, help="stop after this many steps in total")
-    parser.add_argument("--seed", type=int, help="random seed (default 0)")
+    parser.add_argument("--seed", type=int, help=with_default("random seed", "seed"))
     parser.add_argument("--init", metavar="MODEL_DIR",
                         help="warm start from this trained model: every tensor of the same name and shape")
-    parser.add_argument("--precision", choices=["fp32", "bf16"], help="fp32 (default) or bf16 autocast on CUDA")
     add_device_argument(parser, "train on")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], help="fp32 (default) or bf16 autocast on CUDA")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def config_options() -> dict[str, str]:
+    """Returns {config key: option} of every option of ``fcnr train``, in its parser's order (the workflow's flags)."""
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return {OPTIONS.get(action.dest, action.dest): action.option_strings[-1]
+            for action in parser._actions if action.option_strings}  # fmt: skip
 
 
 def settings_from(args: argparse.Namespace) -> dict:
     """Returns the validated config: schema defaults < --config file < command-line options."""
-    from fcnr.schema import load_yaml, validate
+    from fcnr.baselines.schemas import load_schema
 
     config = (load_yaml(args.config) or {}) if args.config else {}
     if not isinstance(config, dict):
@@ -61,7 +82,7 @@ def settings_from(args: argparse.Namespace) -> dict:
     for dest, key in OPTIONS.items():
         if getattr(args, dest) is not None:
             config[key] = getattr(args, dest)
-    return validate(config, load_yaml(SCHEMA), args.config or "command line")
+    return validate(config, load_schema(SCHEMA), args.config or "command line")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,8 +6,6 @@ import argparse
 
 from fcnr.devices import add_device_argument
 
-HELP = "Browse a finished run in the browser, decoding images on demand."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the view options to ``parser``."""
@@ -25,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serves the page until interrupted; returns 0."""
+    from render.basics.errors import FCNRError
     from fcnr.devices import resolve_device
-    from fcnr.errors import FCNRError
     from fcnr.viewer.decoding import ImageSource
     from fcnr.viewer.run import open_run
     from fcnr.viewer.server import ViewerServer

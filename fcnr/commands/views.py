@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-HELP = "Write the geodesic icosphere views as CSV."
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the views options to ``parser``."""

@@ -6,9 +6,7 @@ import argparse
 import sys
 import time
 
-from fcnr.errors import FCNRError
-
-HELP = "Write a dataset's volumes as DIR/t{k:04d}.npy plus meta.json."
+from render.basics.errors import FCNRError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

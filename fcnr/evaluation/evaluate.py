@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.atomic import read_json, write_text
-from fcnr.errors import FCNRError
+from render.basics.atomic import read_json, write_text
+from render.basics.errors import FCNRError
 
 METRIC_COLUMNS = ("t", "view", "theta", "phi", "split", "psnr", "msssim", "flip", "lpips", "bytes", "bpp")
 # Model tensors only the encoder uses (E and h_E, paper Fig. 2a); everything else ships with a decoder.

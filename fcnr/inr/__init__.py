@@ -18,5 +18,31 @@ images that are scored are decoded from that file alone (:mod:`fcnr.inr.decode`)
 
 from __future__ import annotations
 
-METHODS = ("enerv", "hnerv", "nervi")
-LABELS = {"enerv": "E-NeRV", "hnerv": "HNeRV", "nervi": "NeRVI-like"}
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Method:
+    """One INR method: its name, display label, the name the paper's Table 2 gives it and the workflow's
+    default parameter budgets."""
+
+    name: str
+    label: str
+    paper_name: str
+    default_sizes: tuple[int, ...]
+
+
+METHODS: dict[str, Method] = {}
+
+
+def register_method(name: str, label: str, default_sizes: tuple[int, ...], paper_name: str | None = None) -> Method:
+    """Adds an INR method to ``METHODS`` (its network: ``fcnr.inr.models.CLASSES``, its recipe: ``RECIPES``)."""
+    if name in METHODS:
+        raise ValueError(f"INR method {name!r} is registered twice")
+    METHODS[name] = Method(name, label, paper_name or label, default_sizes)
+    return METHODS[name]
+
+
+register_method("enerv", "E-NeRV", default_sizes=(20000,))
+register_method("hnerv", "HNeRV", default_sizes=(30000,))
+register_method("nervi", "NeRVI-like", default_sizes=(60000,), paper_name="NeRVI")

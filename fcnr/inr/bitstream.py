@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from fcnr.atomic import write_bytes
+from render.basics.atomic import write_bytes
 from fcnr.inr.base import INR
 from fcnr.inr.header import MAGIC, PREFIX, U32, VERSION, Header, header_fields, read_checked
 from fcnr.inr.models import build_model

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from render.basics.errors import FCNRError
 from fcnr.codec.params import view_params
-from fcnr.errors import FCNRError
 from fcnr.images import image_path, read_image, timestep_dir, to_tensor
 
 

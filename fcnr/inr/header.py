@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 MAGIC = b"FCNR-INR"
 VERSION = 1

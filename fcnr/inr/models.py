@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.inr import METHODS
 from fcnr.inr.base import INR
 from fcnr.inr.enerv import ENeRV

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.atomic import read_json as atomic_read_json
-from fcnr.errors import FCNRError
+from render.basics.atomic import read_json as atomic_read_json
+from render.basics.errors import FCNRError
 from fcnr.evaluation.evaluate import image_metrics
 from fcnr.images import image_path, read_image, timestep_dir
 from fcnr.inr.header import read_header

@@ -27,9 +27,9 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from tqdm import tqdm
 
-from fcnr.atomic import write_bytes, write_json, write_text
+from render.basics.atomic import write_bytes, write_json, write_text
+from render.basics.errors import FCNRError
 from fcnr.codec.model_io import load_state, state_tensors
-from fcnr.errors import FCNRError
 from fcnr.inr.bitstream import write_bitstream
 from fcnr.inr.data import ImageSet
 from fcnr.inr.losses import LOSSES

@@ -1,42 +1,29 @@
 """What the baseline sections of the report read: each mode's RD points and BD-rates.
 
 ``results/DS/MODE/baselines/rd.csv`` and ``bdrate.csv`` are written by ``fcnr rd`` (workflow rule
-``baseline_rd``); every point there is averaged over the same images (see ``fcnr.baselines.rd``).
+``baseline_rd``); every point there is averaged over the same images (see ``fcnr.evaluation.rd``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from fcnr.baselines.rd import compared_timesteps, default_lambda, learned_steps, read_table
+from fcnr.baselines import runs
+from fcnr.baselines.runs import BD_CSV, RD_CSV, compared_timesteps, learned_steps
+from fcnr.evaluation.rd import read_table
 from fcnr.report.context import ReportContext
 from fcnr.report.html import fmt
-
-# The paper's Table 3: ablation on tornado IR (NVIDIA A40, 24,360 images of 1024^2).
-PAPER_ABLATION = {
-    "ecsic": {"psnr": 36.30, "lpips": 0.0700, "bpp": 0.0580, "et_h": 0.40, "dt_s": 231.71},
-    "jct-only": {"psnr": 37.81, "lpips": 0.0685, "bpp": 0.0666, "et_h": 0.39, "dt_s": 270.15},
-    "pe-only": {"psnr": 37.19, "lpips": 0.0708, "bpp": 0.0370, "et_h": 0.40, "dt_s": 228.91},
-    "fcnr": {"psnr": 38.07, "lpips": 0.0685, "bpp": 0.0280, "et_h": 0.39, "dt_s": 326.91},
-}
-PAPER_ABLATION_CASE = ("tornado", "ir")
-
-
-def baselines_dir(ctx: ReportContext, mode: str) -> Path:
-    """Returns ``results/DS/MODE/baselines``."""
-    return ctx.mode_dir(mode) / "baselines"
 
 
 def rd_points(ctx: ReportContext, mode: str) -> list[dict[str, Any]] | None:
     """Returns the RD points of a mode (``rd.csv``), or None if absent."""
-    path = baselines_dir(ctx, mode) / "rd.csv"
+    path = ctx.mode_dir(mode) / RD_CSV
     return read_table(path) if path.is_file() else None
 
 
 def bd_table(ctx: ReportContext, mode: str) -> list[dict[str, Any]] | None:
     """Returns the BD-rates of FCNR against each baseline (``bdrate.csv``), or None if absent."""
-    path = baselines_dir(ctx, mode) / "bdrate.csv"
+    path = ctx.mode_dir(mode) / BD_CSV
     return read_table(path) if path.is_file() else None
 
 
@@ -52,8 +39,7 @@ def config(ctx: ReportContext) -> dict[str, Any]:
 
 def main_lambda(ctx: ReportContext) -> float:
     """Returns FCNR's main lambda: the config's train.lambda, else `fcnr train`'s default."""
-    value = config(ctx).get("train", {}).get("lambda")
-    return default_lambda() if value is None else float(value)
+    return runs.main_lambda(config(ctx))
 
 
 def learned_start(ctx: ReportContext) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.evaluation.evaluate import read_metrics_csv
 
 PAPER_FIGURES = Path(__file__).with_name("paper_figures.yaml")

@@ -18,8 +18,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from fcnr.atomic import read_json, write_json, write_text
-from fcnr.errors import FCNRError
+from render.basics.atomic import read_json, write_json, write_text
+from render.basics.errors import FCNRError
 from render.manifest import parse_timesteps, used_timesteps
 from render.volumes import check_timesteps
 

@@ -16,7 +16,7 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from fcnr.atomic import write_bytes, write_json
+from render.basics.atomic import write_bytes, write_json
 from fcnr.codec.model_io import load_state, state_tensors
 
 KEEP = 2  # checkpoints kept per folder: the newest and the one before it

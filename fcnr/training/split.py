@@ -11,8 +11,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from fcnr.atomic import write_text
-from fcnr.errors import FCNRError
+from render.basics.atomic import write_text
+from render.basics.errors import FCNRError
 
 
 def training_timesteps(timesteps: Sequence[int], fraction: int = 3) -> list[int]:

@@ -27,10 +27,10 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from fcnr.atomic import write_json, write_text
+from render.basics.atomic import write_json, write_text
+from render.basics.errors import FCNRError
 from fcnr.codec.model import FCNRModel, build_model
 from fcnr.codec.model_io import save_model
-from fcnr.errors import FCNRError
 from fcnr.training.checkpoints import latest_checkpoint, restore, save_checkpoint
 from fcnr.training.data import PairDataset, random_crop
 from fcnr.training.schedule import learning_rate

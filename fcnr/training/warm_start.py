@@ -14,9 +14,9 @@ from pathlib import Path
 
 import torch
 
+from render.basics.errors import FCNRError
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import CODER_TABLES, load_model
-from fcnr.errors import FCNRError
 from fcnr.training.base_model import read_provenance
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.viewer.decoding import Served
 from fcnr.viewer.run import Run
 

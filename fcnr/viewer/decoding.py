@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.images import read_image
 from fcnr.viewer.run import Run
 from render.rendering import png_bytes

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.evaluation.evaluate import read_metrics_csv
 from fcnr.images import image_path, timestep_dir
 from render.rendering import MODES

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.viewer import api
 from fcnr.viewer.decoding import ImageSource, NoGroundTruth
 from fcnr.viewer.run import Run

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.atomic import save_npy, write_json
-from fcnr.errors import FCNRError
+from render.basics.atomic import save_npy, write_json
+from render.basics.errors import FCNRError
 from render.manifest import used_timesteps
 
 SOURCES = {

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from render.volumes import check_finite
 from render.volumes.resample import resample
 

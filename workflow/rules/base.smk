@@ -63,8 +63,8 @@ rule base_volumes:
         mem_mb=4000,
         runtime=240,
     shell:
-        "fcnr volumes {wildcards.ds} --out results/base/{wildcards.ds}/volumes --timesteps {params.timesteps} "
-        "--shape {params.shape} > {log} 2>&1"
+        logged("fcnr volumes {wildcards.ds} --out results/base/{wildcards.ds}/volumes --timesteps "
+               "{params.timesteps} --shape {params.shape}", omp=False)
 
 
 rule base_views:
@@ -79,7 +79,7 @@ rule base_views:
         mem_mb=500,
         runtime=5,
     shell:
-        "fcnr views --frequency {params.frequency} --out {output} > {log} 2>&1"
+        logged("fcnr views --frequency {params.frequency} --out {output}", omp=False)
 
 
 rule base_split:
@@ -119,9 +119,9 @@ rule base_render:
         mem_mb=2000,
         runtime=60,
     shell:
-        "fcnr render results/base/{wildcards.ds}/volumes/t{wildcards.t}.npy --dataset {wildcards.ds} "
-        "--mode {wildcards.mode} --views {input.views} --size {params.size} --out {output} "
-        "--workers {threads} > {log} 2>&1"
+        logged("fcnr render results/base/{wildcards.ds}/volumes/t{wildcards.t}.npy --dataset {wildcards.ds} "
+               "--mode {wildcards.mode} --views {input.views} --size {params.size} --out {output} --workers "
+               "{threads}", omp=False)
 
 
 rule base_train:
@@ -142,8 +142,8 @@ rule base_train:
         mem_mb=6000,
         runtime=72 * 60,
     shell:
-        "OMP_NUM_THREADS={threads} fcnr train {params.roots} --views {input.views} --split {input.splits} "
-        "--out {params.model} {params.args} --no-progress > {log} 2>&1 && rm -rf {params.model}/checkpoints"
+        logged("fcnr train {params.roots} --views {input.views} --split {input.splits} --out {params.model} "
+               "{params.args} --no-progress", then="rm -rf {params.model}/checkpoints")
 
 
 rule base_publish:

@@ -1,55 +1,55 @@
 # Compression and decompression: one job per dataset and mode (one model load, one process start),
-# writing one shard per timestep with every view pair in it, and decoding them all.
+# writing one shard per timestep with every view pair in it, and decoding them all. The learned
+# points reuse both rules (baselines.smk) on their own run folder and timesteps (common.smk's run_*).
 
 
 rule compress:
     input:
-        images=lambda wc: [image_dir(wc.ds, wc.mode, t) for t in timesteps(wc.ds)],
-        model=lambda wc: model_files(wc.ds, wc.mode),
+        images=run_images,
+        model=run_model,
         views="results/{ds}/views.csv",
     # shards/t{t}.fcnr and timing/encode/t{t}.json for every timestep.
     output:
         shards=directory("results/{ds}/{mode}/shards"),
         timing=directory("results/{ds}/{mode}/timing/encode"),
     params:
-        args=lambda wc, output: compress_args(timesteps(wc.ds), output.shards, output.timing),
-        model="results/{ds}/{mode}/model",
-        device=lambda wc: settings(wc.ds)["codec"]["device"],
+        args=lambda wc, output: compress_args(run_timesteps(wc), output.shards, output.timing),
+        model=lambda wc: run_folder(wc) + "/model",
+        device=device_of("codec"),
     log:
         "logs/{ds}/{mode}/compress.log",
     benchmark:
         "benchmarks/{ds}/{mode}/compress.tsv"
     priority: PRIORITY["code"]
-    threads: lambda wc: settings(wc.ds)["codec"]["threads"]
+    threads: threads_of("codec")
     resources:
-        mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
-        runtime=lambda wc: 120 * len(timesteps(wc.ds)),
+        mem_mb=mem_mb(3000, 64_000),
+        runtime=lambda wc: 120 * len(run_timesteps(wc)),
     shell:
-        "OMP_NUM_THREADS={threads} fcnr compress {input.images} --model {params.model} --views {input.views} "
-        "{params.args} --device {params.device} > {log} 2>&1"
+        logged("fcnr compress {input.images} --model {params.model} --views {input.views} {params.args} "
+               "--device {params.device}")
 
 
 rule decompress:
     input:
-        shards="results/{ds}/{mode}/shards",
-        model=lambda wc: model_files(wc.ds, wc.mode),
+        shards=lambda wc: run_folder(wc) + "/shards",
+        model=run_model,
     # decoded/t{t}/ and timing/decode/t{t}.json for every timestep.
     output:
         images=directory("results/{ds}/{mode}/decoded"),
         timing=directory("results/{ds}/{mode}/timing/decode"),
     params:
-        args=lambda wc, input, output: decompress_args(timesteps(wc.ds), input.shards, output.images, output.timing),
-        model="results/{ds}/{mode}/model",
-        device=lambda wc: settings(wc.ds)["codec"]["device"],
+        args=lambda wc, input, output: decompress_args(run_timesteps(wc), input.shards, output.images, output.timing),
+        model=lambda wc: run_folder(wc) + "/model",
+        device=device_of("codec"),
     log:
         "logs/{ds}/{mode}/decompress.log",
     benchmark:
         "benchmarks/{ds}/{mode}/decompress.tsv"
     priority: PRIORITY["code"]
-    threads: lambda wc: settings(wc.ds)["codec"]["threads"]
+    threads: threads_of("codec")
     resources:
-        mem_mb=lambda wc: 3000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
-        runtime=lambda wc: 120 * len(timesteps(wc.ds)),
+        mem_mb=mem_mb(3000, 64_000),
+        runtime=lambda wc: 120 * len(run_timesteps(wc)),
     shell:
-        "OMP_NUM_THREADS={threads} fcnr decompress {params.args} --model {params.model} "
-        "--device {params.device} > {log} 2>&1"
+        logged("fcnr decompress {params.args} --model {params.model} --device {params.device}")

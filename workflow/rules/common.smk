@@ -1,35 +1,38 @@
-# Helpers shared by the rules: the validated per-dataset settings and the paths they imply.
+# Helpers shared by the rules: the validated per-dataset settings, the paths and runs they imply,
+# and the threads, memory and log redirection every rule writes the same way. Every other rule file
+# uses only what is defined here (and in the Python packages), never a name from another rule file.
 
 import copy
 import json
 import os
+import re
 import sys
 from functools import cache
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from render.basics.errors import FCNRError
+from render.basics.schema import validate
+from fcnr.baselines import runs
+from fcnr.baselines.runs import LEARNED_RUN, compared_timesteps
+from fcnr.baselines.schemas import load_schema
+from fcnr.cinema.importing import plan_import
 from fcnr.codec.model_files import model_id
-from fcnr.errors import FCNRError
-from fcnr.schema import load_yaml, validate
+from fcnr.commands.train import config_options
 from fcnr.training.split import training_timesteps
-from render.manifest import load_manifest, used_timesteps
+from render.manifest import known_datasets, load_manifest, used_timesteps
 
 # Jobs run `fcnr` from the environment Snakemake itself runs in, whether or not it is activated.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
-CONFIG_SCHEMA = load_yaml(SCHEMAS / "config.schema.yaml")
-BASELINES_SCHEMA = SCHEMAS / "baselines.schema.yaml"
-# `fcnr train` option for each key of the config's `train` section.
-TRAIN_FLAGS = {
-    "variant": "--variant", "N": "--N", "M": "--M", "heads": "--heads", "lambda": "--lambda",
-    "lr": "--lr", "lr_schedule": "--lr-schedule", "warmup": "--warmup", "epochs": "--epochs",
-    "batch_size": "--batch-size", "crop": "--crop", "checkpoint_every": "--checkpoint-every",
-    "max_steps": "--max-steps", "seed": "--seed", "device": "--device", "precision": "--precision",
-}
-# Functions wildcards -> list of paths: extra inputs of the report (baselines add theirs).
-REPORT_INPUTS = []
+CONFIG_SCHEMA = load_schema(SCHEMAS / "config.schema.yaml")
+BASELINES_SCHEMA = load_schema(SCHEMAS / "baselines.schema.yaml")
+# `fcnr train` option of each key of the config's `train` section, from the command's parser
+# (init apart: init_flag; threads is the job's).
+TRAIN_FLAGS = {key: option for key, option in config_options().items()
+               if key in CONFIG_SCHEMA["$defs"]["train"]["properties"] and key != "init"}  # fmt: skip
 
 # A dataset name; results/base/ holds the base model's data (every path has "/" after {ds}).
 DS_PATTERN = r"(?!base/)[a-z0-9_-]+"
@@ -60,14 +63,20 @@ def deep_merge(base, extra):
     return merged
 
 
-def check_config(cfg):
-    """Validates ``cfg`` in place (schema defaults filled in); raises a WorkflowError naming the bad key."""
+def validated(cfg, where):
+    """Validates a config (the whole one, or a dataset's with its overrides) in place against the
+    config and baselines schemas, filling in their defaults; raises a WorkflowError naming the bad key."""
     try:
-        validate(cfg, CONFIG_SCHEMA, config_source())
-        if BASELINES_SCHEMA.exists():
-            validate(cfg["baselines"], load_yaml(BASELINES_SCHEMA), f"{config_source()}: baselines")
+        validate(cfg, CONFIG_SCHEMA, where)
+        validate(cfg["baselines"], BASELINES_SCHEMA, f"{where}: baselines")
     except FCNRError as exc:
         raise WorkflowError(str(exc)) from None
+    return cfg
+
+
+def check_config(cfg):
+    """Validates ``cfg`` in place and every dataset's merged settings; raises a WorkflowError naming the bad key."""
+    validated(cfg, config_source())
     for key in ("datasets", "overrides"):
         for ds in cfg[key]:
             try:
@@ -90,13 +99,7 @@ def manifest(ds):
 def settings(ds):
     """Returns the config sections for dataset ``ds``: the global ones with ``overrides.{ds}`` merged in."""
     base = {key: value for key, value in config.items() if key != "overrides"}
-    merged = deep_merge(base, config["overrides"].get(ds, {}))
-    try:
-        validate(merged, CONFIG_SCHEMA, f"{config_source()} (with overrides.{ds})")
-        if BASELINES_SCHEMA.exists():
-            validate(merged["baselines"], load_yaml(BASELINES_SCHEMA), f"{config_source()}: baselines (dataset {ds})")
-    except FCNRError as exc:
-        raise WorkflowError(str(exc)) from None
+    merged = validated(deep_merge(base, config["overrides"].get(ds, {})), f"{config_source()} (with overrides.{ds})")
     available = used_timesteps(manifest(ds))
     count = merged["timesteps"]["count"]
     if count is not None and count > len(available):
@@ -258,7 +261,8 @@ def run_settings(ds):
 
 
 def report_inputs(wildcards):
-    """Returns every file the report of ``wildcards.ds`` reads, including the baselines' additions."""
+    """Returns every file the report of ``wildcards.ds`` reads: FCNR's, and the baselines' RD and BD tables
+    and INR training curves when baselines are on."""
     ds = wildcards.ds
     files = [f"results/{ds}/settings.json", f"results/{ds}/views.csv", f"results/{ds}/split.csv"]
     for mode in modes(ds):
@@ -266,8 +270,9 @@ def report_inputs(wildcards):
         files += [f"{root}/metrics.csv", f"{root}/summary.json", f"{root}/timing.json"]
         files += model_files(ds, mode)
         files.append(f"{root}/decoded")
-    for extra in REPORT_INPUTS:
-        files += list(extra(wildcards))
+        if bl(ds)["enabled"]:
+            files += [f"{root}/{runs.RD_CSV}", f"{root}/{runs.BD_CSV}"]
+        files += [f"{folder}/model/train_log.csv" for _, _, folder in inr_runs(ds, mode)]
     return files
 
 
@@ -275,3 +280,163 @@ def report_inputs(wildcards):
 # (the main model and its lambda points), its coding and scoring, then the INRs' train-decode-score
 # chains; the classical codecs' many short independent jobs fill the cores to the end.
 PRIORITY = {"render": 40, "train": 30, "learned": 25, "code": 20, "inr": 5}
+
+
+# ---- Cinema databases as a dataset's source (cinema.smk imports their images) ----------------------
+
+
+def cinema_datasets():
+    """Returns the names of the datasets on the manifest path whose source is a Cinema database."""
+    names = []
+    for name in known_datasets():
+        try:
+            if load_manifest(name)["source"]["kind"] == "cinema":
+                names.append(name)
+        except FCNRError:
+            pass  # a broken manifest is reported when it is a target
+    return names
+
+
+# Wildcard patterns that send each dataset to the rules that make its images: the Cinema
+# datasets to cinema.smk, every other name to views and render. Every path has "/" after {ds}.
+_CINEMA_NAMES = "|".join(map(re.escape, cinema_datasets()))
+CINEMA_DS = f"(?:{_CINEMA_NAMES})" if _CINEMA_NAMES else "(?!)"
+RENDERED_DS = rf"(?!(?:{_CINEMA_NAMES})/){DS_PATTERN}" if _CINEMA_NAMES else DS_PATTERN
+
+
+def is_cinema(ds):
+    """Returns whether the dataset's images come from a Cinema database."""
+    return manifest(ds)["source"]["kind"] == "cinema"
+
+
+def cinema_db(ds):
+    """Returns the dataset's database folder (the manifest's source.path, relative to the manifest)."""
+    path = Path(manifest(ds)["source"]["path"])
+    return path if path.is_absolute() else Path(manifest(ds)["path"]).parent / path
+
+
+def cinema_modes(ds):
+    """Returns the modes of the run that the database has a FILE column for (config order)."""
+    available = manifest(ds)["source"]["modes"]
+    chosen = [m for m in settings(ds)["modes"] if m in available]
+    if not chosen:
+        raise WorkflowError(f"{manifest(ds)['path']}: source.modes has {', '.join(available)}, but the config's "
+                            f"modes are {', '.join(settings(ds)['modes'])}; add one of them to either")  # fmt: skip
+    return chosen
+
+
+@cache
+def cinema_view_count(ds):
+    """Returns the number of views the database gives (data.csv only, no image is opened)."""
+    source = manifest(ds)["source"]
+    try:
+        plan = plan_import(cinema_db(ds), source.get("convention", "auto"), None,
+                           {k: str(v) for k, v in source.get("where", {}).items()}, source.get("drop_unpaired", False))  # fmt: skip
+    except FCNRError as exc:
+        raise WorkflowError(f"{manifest(ds)['path']}: source: {exc}") from None
+    return len(plan.views)
+
+
+# ---- Which RD points a dataset mode has (baselines.smk, inr.smk; layout: fcnr.baselines.runs) -------
+
+
+def bl(ds):
+    """Returns the dataset's validated `baselines` section."""
+    return settings(ds)["baselines"]
+
+
+def baseline_timesteps(ds):
+    """Returns the timesteps every method is compared on: `baselines.timesteps` of them, evenly spread."""
+    return compared_timesteps(timesteps(ds), bl(ds)["timesteps"])
+
+
+def learned_runs(ds, mode):
+    """Returns [(method, lambda, run folder)] of every learned point of a mode, FCNR's main run first."""
+    main = runs.main_lambda(settings(ds))
+    wanted = [("fcnr", main)]
+    chosen = bl(ds)["learned"]["modes"]
+    if bl(ds)["enabled"] and (chosen is None or mode in chosen):
+        section = bl(ds)["learned"]
+        wanted += [(m, float(lam)) for m in section["sweep"] for lam in section["lambdas"]]
+        wanted += [(v, main) for v in section["variants"]]
+    mode_dir = f"results/{ds}/{mode}"
+    return [(m, lam, str(runs.run_dir(mode_dir, m, "lambda", lam, main))) for m, lam in dict.fromkeys(wanted)]
+
+
+def inr_runs(ds, mode):
+    """Returns [(method, size, run folder)] of every INR of one dataset mode (none when baselines are off)."""
+    chosen = bl(ds)["inr"]["modes"]
+    if not bl(ds)["enabled"] or (chosen is not None and mode not in chosen):
+        return []
+    mode_dir = f"results/{ds}/{mode}"
+    return [(method, size, str(runs.run_dir(mode_dir, method, "params", size, 0)))
+            for method, spec in bl(ds)["inr"]["methods"].items() for size in spec["sizes"]]  # fmt: skip
+
+
+# ---- One run of FCNR: its main run (results/{ds}/{mode}) or a learned point (wildcards variant, lam) ---
+
+# A learned point's folder, and where its logs and benchmarks go.
+POINT = "results/{ds}/{mode}/" + LEARNED_RUN.format(method="{variant}", value="{lam}")
+POINT_LOG = "logs/{ds}/{mode}/baselines/{variant}-lambda{lam}"
+POINT_BENCHMARK = "benchmarks/{ds}/{mode}/baselines/{variant}-lambda{lam}"
+
+
+def is_point(wildcards):
+    """Returns whether a job of the FCNR rules is a learned point's (baselines.smk) rather than the main run's."""
+    return "lam" in wildcards.keys()
+
+
+def run_folder(wildcards):
+    """Returns the folder of the job's run: the mode folder, or the learned point's."""
+    return POINT.format(**wildcards) if is_point(wildcards) else f"results/{wildcards.ds}/{wildcards.mode}"
+
+
+def run_timesteps(wildcards):
+    """Returns the timesteps the job's run codes: all of the run's, or a learned point's compared ones."""
+    return baseline_timesteps(wildcards.ds) if is_point(wildcards) else timesteps(wildcards.ds)
+
+
+def run_model(wildcards):
+    """Returns the model files of the job's run."""
+    return [f"{run_folder(wildcards)}/model/{name}" for name in MODEL_FILES]
+
+
+def training_images(wildcards):
+    """Returns the image folders of the training timesteps, the main run's and every learned point's (the split
+    picks the views)."""
+    return [image_dir(wildcards.ds, wildcards.mode, t) for t in train_timesteps(wildcards.ds)]
+
+
+def run_images(wildcards):
+    """Returns the image folders of the timesteps the job's run codes."""
+    return [image_dir(wildcards.ds, wildcards.mode, t) for t in run_timesteps(wildcards)]
+
+
+# ---- Threads, memory and logs, said once -------------------------------------------------------------
+
+
+def threads_of(section):
+    """Returns a rule's `threads`: the `threads` key of a config section (e.g. "codec")."""
+    return lambda wildcards: settings(wildcards.ds)[section]["threads"]
+
+
+def mem_mb(base, bytes_per_pixel):
+    """Returns a rule's `mem_mb`: ``base`` MB plus ``bytes_per_pixel`` for every pixel of one rendered image."""
+    return lambda wildcards: base + bytes_per_pixel * settings(wildcards.ds)["render"]["size"] ** 2 // 1_000_000
+
+
+def logged(command, omp=True, then=None):
+    """Returns a shell command with its output in the job's log, with OMP_NUM_THREADS set to the job's
+    threads (unless ``omp`` is False), and ``then`` run after it when it succeeds."""
+    shell = ("OMP_NUM_THREADS={threads} " if omp else "") + command + " > {log} 2>&1"
+    return f"{shell} && {then}" if then else shell
+
+
+def lpips_flag(wildcards):
+    """Returns "--no-lpips" when the config switches LPIPS off, else ""."""
+    return "" if settings(wildcards.ds)["evaluate"]["lpips"] else "--no-lpips"
+
+
+def device_of(section):
+    """Returns a rule's `device` param: the `device` key of a config section."""
+    return lambda wildcards: settings(wildcards.ds)[section]["device"]

@@ -1,32 +1,34 @@
-# Evaluation: every image of every timestep scored against its ground truth, then gathered.
+# Evaluation: every image of every timestep scored against its ground truth, then gathered. The
+# learned points reuse evaluate_timestep (baselines.smk) on their own run folder (common.smk's run_*).
 
 
 rule evaluate_timestep:
     input:
         images="results/{ds}/{mode}/images/t{t}",
-        decoded="results/{ds}/{mode}/decoded",
-        shards="results/{ds}/{mode}/shards",
+        decoded=lambda wc: run_folder(wc) + "/decoded",
+        shards=lambda wc: run_folder(wc) + "/shards",
         views="results/{ds}/views.csv",
         split="results/{ds}/split.csv",
     output:
         metrics="results/{ds}/{mode}/metrics/t{t}.csv",
         status="results/{ds}/{mode}/metrics/t{t}.json",
     params:
-        lpips=lambda wc: "" if settings(wc.ds)["evaluate"]["lpips"] else "--no-lpips",
-        device=lambda wc: settings(wc.ds)["evaluate"]["device"],
+        run=run_folder,
+        lpips=lpips_flag,
+        device=device_of("evaluate"),
     log:
         "logs/{ds}/{mode}/evaluate/t{t}.log",
     benchmark:
         "benchmarks/{ds}/{mode}/evaluate/t{t}.tsv"
     priority: PRIORITY["code"]
-    threads: lambda wc: settings(wc.ds)["evaluate"]["threads"]
+    threads: threads_of("evaluate")
     resources:
-        mem_mb=lambda wc: 2000 + 200 * settings(wc.ds)["render"]["size"] ** 2 // 1_000_000,
+        mem_mb=mem_mb(2000, 200),
         runtime=60,
     shell:
-        "OMP_NUM_THREADS={threads} fcnr evaluate timestep results/{wildcards.ds}/{wildcards.mode} "
-        "--timestep {wildcards.t} --views {input.views} --split {input.split} --out {output.metrics} "
-        "--status {output.status} --device {params.device} {params.lpips} > {log} 2>&1"
+        logged("fcnr evaluate timestep {params.run} --images results/{wildcards.ds}/{wildcards.mode}/images "
+               "--timestep {wildcards.t} --views {input.views} --split {input.split} --out {output.metrics} "
+               "--status {output.status} --device {params.device} {params.lpips}")
 
 
 def evaluate_inputs(wildcards):
@@ -57,6 +59,6 @@ rule evaluate:
         mem_mb=2000,
         runtime=30,
     shell:
-        "fcnr evaluate gather results/{wildcards.ds}/{wildcards.mode} --split {input.split} "
-        "--parts {input.parts} --status {input.status} --out {output.metrics} "
-        "--summary {output.summary} --timing {output.timing} > {log} 2>&1"
+        logged("fcnr evaluate gather results/{wildcards.ds}/{wildcards.mode} --split {input.split} "
+               "--parts {input.parts} --status {input.status} --out {output.metrics} "
+               "--summary {output.summary} --timing {output.timing}", omp=False)

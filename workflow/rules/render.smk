@@ -37,6 +37,6 @@ rule render:
         mem_mb=render_mem_mb,
         runtime=60,
     shell:
-        "fcnr render results/{wildcards.ds}/volumes/t{wildcards.t}.npy --dataset {wildcards.ds} "
-        "--mode {wildcards.mode} --views {input.views} --size {params.size} --out {output} "
-        "--workers {threads} > {log} 2>&1"
+        logged("fcnr render results/{wildcards.ds}/volumes/t{wildcards.t}.npy --dataset {wildcards.ds} --mode "
+               "{wildcards.mode} --views {input.views} --size {params.size} --out {output} --workers {threads}",
+               omp=False)

@@ -14,7 +14,7 @@ rule settings:
         mem_mb=500,
         runtime=5,
     run:
-        from fcnr.atomic import write_json
+        from render.basics.atomic import write_json
 
         write_json(output[0], json.loads(params.settings))
         Path(log[0]).write_text(f"wrote {output[0]}\n")
@@ -32,4 +32,4 @@ rule report:
         mem_mb=3000,
         runtime=30,
     shell:
-        "fcnr report results/{wildcards.ds} --out {output} > {log} 2>&1"
+        logged("fcnr report results/{wildcards.ds} --out {output}", omp=False)

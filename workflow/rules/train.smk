@@ -1,9 +1,5 @@
-# Training: one FCNR model per dataset and mode, on the paper's subset of the images.
-
-
-def training_images(wildcards):
-    """Returns the image folders of the training timesteps (the split picks the views)."""
-    return [image_dir(wildcards.ds, wildcards.mode, t) for t in train_timesteps(wildcards.ds)]
+# Training: one FCNR model per dataset and mode, on the paper's subset of the images. The rule also
+# trains every learned point (baselines.smk reuses it with the point's wildcards: common.smk's run_*).
 
 
 rule train:
@@ -20,18 +16,16 @@ rule train:
         args=lambda wc: train_args(wc.ds),
         init=init_param,
         init_option=init_flag,
-        model="results/{ds}/{mode}/model",
+        model=lambda wc: run_folder(wc) + "/model",
     log:
         "logs/{ds}/{mode}/train.log",
     benchmark:
         "benchmarks/{ds}/{mode}/train.tsv"
     priority: PRIORITY["train"]
-    threads: lambda wc: settings(wc.ds)["train"]["threads"]
+    threads: threads_of("train")
     resources:
-        mem_mb=lambda wc: 4000 + 64 * settings(wc.ds)["render"]["size"] ** 2 // 1000,
+        mem_mb=mem_mb(4000, 64_000),
         runtime=24 * 60,
     shell:
-        "OMP_NUM_THREADS={threads} fcnr train results/{wildcards.ds}/{wildcards.mode}/images "
-        "--views {input.views} --split {input.split} --out {params.model} {params.args} "
-        "{params.init_option} > {log} 2>&1 "
-        "&& rm -rf {params.model}/checkpoints"
+        logged("fcnr train results/{wildcards.ds}/{wildcards.mode}/images --views {input.views} --split {input.split} "
+               "--out {params.model} {params.args} {params.init_option}", then="rm -rf {params.model}/checkpoints")

@@ -29,12 +29,12 @@ rule volumes:
         "logs/{ds}/volumes.log",
     benchmark:
         "benchmarks/{ds}/volumes.tsv"
-    threads: lambda wc: settings(wc.ds)["volumes"]["threads"]
+    threads: threads_of("volumes")
     resources:
         mem_mb=volume_mem_mb,
         runtime=120,
     shell:
-        "fcnr volumes {wildcards.ds} --out results/{wildcards.ds}/volumes {params.args} > {log} 2>&1"
+        logged("fcnr volumes {wildcards.ds} --out results/{wildcards.ds}/volumes {params.args}", omp=False)
 
 
 rule views:
@@ -51,7 +51,7 @@ rule views:
         mem_mb=500,
         runtime=5,
     shell:
-        "fcnr views --frequency {params.frequency} --out {output} > {log} 2>&1"
+        logged("fcnr views --frequency {params.frequency} --out {output}", omp=False)
 
 
 rule split:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fcnr.baselines.rd import label
-from fcnr.report.baselines import PAPER_ABLATION, PAPER_ABLATION_CASE, compared, main_lambda, rd_points
+from fcnr.baselines import label
+from fcnr.codec.variants import MAIN, ablation_variants
+from fcnr.report.baselines import compared, main_lambda, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import fmt, note, table
 
 TITLE = "Ablation (paper Table 3)"
 ORDER = 62
-METHODS = ("ecsic", "jct-only", "pe-only", "fcnr")
+METHODS = (*ablation_variants(), MAIN)
 COLUMNS = (("psnr", "PSNR", 2), ("lpips", "LPIPS", 4), ("bpp", "BPP", 4), ("et_h", "ET (h)", 3), ("dt_s", "DT (s)", 2))
 
 
@@ -36,8 +37,9 @@ def render(ctx: ReportContext) -> str | None:
         "ET: training plus encoding (hours), DT: decoding (seconds), for those images on this machine. "
         "The paper's figures are for tornado IR on an NVIDIA A40, 24,360 images of 1024^2."
     )]  # fmt: skip
+    paper = ctx.paper_table()["ablation"]
     for mode, found in measured.items():
-        paper_here = (ctx.dataset.lower(), mode) == PAPER_ABLATION_CASE
+        paper_here = (ctx.dataset.lower(), mode) == (paper["dataset"], paper["mode"])
         header = [["", ("this run", len(COLUMNS))] + ([("paper", len(COLUMNS))] if paper_here else []),
                   ["method"] + [c[1] for c in COLUMNS] * (2 if paper_here else 1)]  # fmt: skip
         rows = []
@@ -45,7 +47,8 @@ def render(ctx: ReportContext) -> str | None:
             mine = found.get(method)
             cells = [fmt(mine[key], digits) if mine else "not run" for key, _, digits in COLUMNS]
             if paper_here:
-                cells += [fmt(PAPER_ABLATION[method][key], digits) for key, _, digits in COLUMNS]
+                theirs = paper["methods"].get(method)  # a variant the paper did not train has no figures
+                cells += [fmt(theirs[key], digits) if theirs else "-" for key, _, digits in COLUMNS]
             rows.append([label(method), *cells])
         parts.append(table(header, rows, caption=f"{MODE_NAMES[mode]}", highlight=[len(METHODS) - 1]))
         if not paper_here:

@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from fcnr.baselines.rd import curves, image_row, label, run_dir
+from fcnr.baselines import label
+from fcnr.baselines.runs import image_row, run_dir
 from fcnr.evaluation.evaluate import t_dir
+from fcnr.evaluation.rd import curves
 from fcnr.images import image_path, read_image
 from fcnr.report.baselines import (
     baseline_modes,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fcnr.baselines.rd import label
+from fcnr.baselines import label
 from fcnr.report.baselines import bd_table, compared
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import esc, note, table

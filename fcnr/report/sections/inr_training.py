@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from fcnr.baselines.rd import label, run_dir
+from fcnr.baselines import label
+from fcnr.baselines.runs import run_dir
 from fcnr.evaluation.evaluate import read_metrics_csv
-from fcnr.evaluation.metrics import psnr
-from fcnr.images import image_path, read_image, timestep_dir
 from fcnr.inr import METHODS as INR_METHODS
+from fcnr.inr.convergence import TAIL, mean_image_psnr, standing, tail_gain
 from fcnr.inr.run import RunDir, read_json, read_train_log
 from fcnr.report.baselines import main_lambda, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
@@ -19,32 +17,6 @@ from fcnr.report.html import figure, fmt, note, plt, table
 
 TITLE = "INR training curves"
 ORDER = 52
-TAIL = 0.1  # convergence: the PSNR gained over the last 10 % of the epochs
-MEAN_IMAGE_MARGIN = 1.0  # dB: a decoded PSNR below the mean image's + this has not learned the views
-
-
-def tail_gain(psnr: np.ndarray) -> float:
-    """Returns the PSNR gained over the last ``TAIL`` of the epochs (at least one epoch): small once converged."""
-    back = max(1, round(TAIL * len(psnr)))
-    return float(psnr[-1] - psnr[-1 - back]) if len(psnr) > back else float("nan")
-
-
-def mean_image_psnr(images_root: Path, images: list[tuple[int, int]]) -> float:
-    """Returns the mean PSNR of the images' per-pixel mean image against each of ``images`` (t, view).
-
-    That one image is the best (least squares) output of a network that ignores its input: an INR
-    scoring about this has learned the background and the average shape, not the views.
-    """
-    truth = np.stack([read_image(image_path(timestep_dir(images_root, t), view)) for t, view in images])
-    mean = np.round(truth.mean(axis=0, dtype=np.float64)).astype(np.uint8)
-    return float(np.mean([psnr(image, mean) for image in truth]))
-
-
-def standing(decoded: float, mean_image: float, gain: float) -> str:
-    """Returns where a run stands: no better than the mean image, still rising, or levelled off."""
-    if decoded < mean_image + MEAN_IMAGE_MARGIN:
-        return "no better than the mean image: it has not learned the views"
-    return "still rising" if gain > 0.5 else "levelled off"
 
 
 def runs(ctx: ReportContext, mode: str) -> list[tuple[dict[str, Any], Path]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fcnr.baselines.rd import curves, image_row, label, run_dir
+from fcnr.baselines import label
+from fcnr.baselines.runs import image_row, run_dir
+from fcnr.evaluation.rd import curves
 from fcnr.images import image_path, read_image
 from fcnr.inr import METHODS as INR_METHODS
 from fcnr.report.baselines import compared, config, main_lambda, rd_points

@@ -7,7 +7,9 @@ from typing import Any
 
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from fcnr.baselines.rd import LEARNED, curves, label
+from fcnr.baselines import label
+from fcnr.codec.variants import VARIANTS
+from fcnr.evaluation.rd import curves
 from fcnr.inr import METHODS as INR_METHODS
 from fcnr.report.baselines import baseline_modes, compared, learned_start, lpips_reason, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
@@ -25,7 +27,7 @@ def _style(method: str) -> dict[str, Any]:
         return {"color": "black", "linewidth": 2.4, "marker": "o", "zorder": 5}
     if method in INR_METHODS:
         return {"linestyle": ":", "marker": "D", "markersize": 7}
-    return {"linestyle": "-" if method in LEARNED else "--", "marker": "s" if method in LEARNED else "^"}
+    return {"linestyle": "-" if method in VARIANTS else "--", "marker": "s" if method in VARIANTS else "^"}
 
 
 def plot(points: list[dict[str, Any]], mode: str, with_lpips: bool) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fcnr.baselines.rd import label
+from fcnr.baselines import label
 from fcnr.inr import METHODS as INR_METHODS
 from fcnr.report.baselines import main_lambda, rd_points
 from fcnr.report.context import MODE_NAMES, MODES, ReportContext
@@ -16,8 +16,6 @@ ORDER = 10
 # (label, key, decimals) of each Table-2 column; the paper's Table 2 has no MS-SSIM and no FLIP.
 COLUMNS = [("PSNR (dB)", "psnr", 2), ("LPIPS", "lpips", 4), ("MS-SSIM", "msssim", 4), ("FLIP", "flip", 4),
            ("BPP", "bpp", 4), ("ET (h)", "et_h", 3), ("DT (s)", "dt_s", 2)]  # fmt: skip
-# The paper's name of each INR (its Table 2 calls the reconstructed one NeRVI).
-PAPER_NAMES = {"enerv": "E-NeRV", "hnerv": "HNeRV", "nervi": "NeRVI"}
 
 
 def ours(ctx: ReportContext, mode: str) -> dict[str, Any] | None:
@@ -59,8 +57,9 @@ def _table2(ctx: ReportContext) -> str:
     paper = ctx.paper()
     rows, mine = [], []
     for method in INR_METHODS:
-        if PAPER_NAMES[method] in paper:
-            rows.append(_row(f"{PAPER_NAMES[method]} (paper)", paper[PAPER_NAMES[method]]))
+        paper_name = INR_METHODS[method].paper_name
+        if paper_name in paper:
+            rows.append(_row(f"{paper_name} (paper)", paper[paper_name]))
         for (_, size), figures in measured(ctx, method).items():
             mine.append(len(rows))
             rows.append(_row(f"{label(method)} (this run, {fmt(int(size))} parameters)", figures))

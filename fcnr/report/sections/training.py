@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import figure, fmt, plt, table
 

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 
 @contextlib.contextmanager

@@ -7,7 +7,8 @@ images (the same timesteps' every view), so the curves and BD-rates compare like
 Learned runs follow the workflow's mode-directory layout (``metrics/t{t:04d}.csv``,
 ``timing/{encode,decode}/t{t:04d}.json``, ``model/train_summary.json``); classical runs are
 ``fcnr baseline`` setting folders (``metrics.csv``, ``timing.json``); INR runs (setting
-``params``: the parameter budget) are ``fcnr inr`` run folders (:mod:`fcnr.inr.run`).
+``params``: the parameter budget) are ``fcnr inr`` run folders (:mod:`fcnr.inr.run`); where each
+run lives is :mod:`fcnr.baselines.runs`.
 """
 
 from __future__ import annotations
@@ -21,78 +22,15 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from fcnr.atomic import write_text
-from fcnr.errors import FCNRError
+from render.basics.atomic import write_text
+from render.basics.errors import FCNRError
+from fcnr.codec.variants import MAIN
+from fcnr.evaluation.bdrate import bd_psnr, bd_rate
 from fcnr.evaluation.evaluate import mean_metrics, read_metrics_csv, timing
-from fcnr.inr import LABELS as INR_LABELS
 
 RD_COLUMNS = ("method", "setting", "value", "images", "bpp", "psnr", "msssim", "flip", "lpips",
               "train_seconds", "encode_seconds", "decode_seconds", "et_hours", "dt_seconds")  # fmt: skip
 BD_COLUMNS = ("anchor", "test", "points_anchor", "points_test", "bd_rate_psnr", "bd_psnr", "bd_rate_msssim", "note")
-LEARNED = ("fcnr", "ecsic", "jct-only", "pe-only")
-LABELS = {"fcnr": "FCNR", "ecsic": "ECSIC", "jct-only": "JCT-only", "pe-only": "PE-only", "jpeg": "JPEG",
-          "webp": "WebP", "avif": "AVIF", "jpegxl": "JPEG XL", "hevc": "HEVC (x265)", "av1": "AV1 (SVT-AV1)",
-          **INR_LABELS}  # fmt: skip
-
-
-MODEL_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
-
-
-def label(method: str) -> str:
-    """Returns the display name of a method."""
-    return LABELS.get(method, method)
-
-
-def learned_steps(config: dict[str, Any]) -> int | None:
-    """Returns the training steps of each learned point: baselines.learned.finetune_steps, else train.max_steps."""
-    steps = config.get("baselines", {}).get("learned", {}).get("finetune_steps")
-    return steps or config.get("train", {}).get("max_steps")
-
-
-def default_lambda() -> float:
-    """Returns the lambda `fcnr train` uses when none is given (the model schema's default)."""
-    from fcnr.schema import load_yaml
-
-    return float(load_yaml(MODEL_SCHEMA)["properties"]["lambda"]["default"])
-
-
-def compared_timesteps(timesteps: Sequence[int], count: int | None) -> list[int]:
-    """Returns ``count`` of ``timesteps`` evenly spread (all when ``count`` is None).
-
-    Two or more include the first and the last; one is the last, which (unlike the first) is never
-    a training timestep when the run has 3k + 2 or 3k + 3 of them (``fcnr.training.split``).
-    """
-    timesteps = list(timesteps)
-    if count is None or count >= len(timesteps):
-        return timesteps
-    if count == 1:
-        return timesteps[-1:]
-    return [timesteps[round(k * (len(timesteps) - 1) / max(count - 1, 1))] for k in range(count)]
-
-
-def lam_str(value: float) -> str:
-    """Returns a lambda as it appears in paths: its shortest form (250, 0.5, 1e+06)."""
-    return f"{float(value):g}"
-
-
-def run_dir(mode_dir: str | os.PathLike, method: str, setting: str, value: float, main_lambda: float) -> Path:
-    """Returns the folder of one point: FCNR's main run is the mode folder, the others live in ``baselines/``."""
-    mode_dir = Path(mode_dir)
-    if setting == "lambda":
-        if method == "fcnr" and float(value) == float(main_lambda):
-            return mode_dir
-        return mode_dir / "baselines" / method / f"lambda{lam_str(value)}"
-    if setting == "params":
-        return mode_dir / "baselines" / method / f"p{int(value)}"
-    return mode_dir / "baselines" / method / f"q{int(value)}"
-
-
-def image_row(folder: Path, setting: str, t: int, view: int) -> dict[str, Any] | None:
-    """Returns the metrics row of image (t, view) of the point in ``folder``, or None if it was not scored."""
-    path = folder / "metrics" / f"t{t:04d}.csv" if setting == "lambda" else folder / "metrics.csv"
-    if not path.is_file():
-        return None
-    return next((r for r in read_metrics_csv(path) if (r["t"], r["view"]) == (t, view)), None)
 
 
 def learned_point(method: str, lmbda: float, run_dir: str | os.PathLike, timesteps: Sequence[int]) -> dict[str, Any]:
@@ -169,7 +107,7 @@ def msssim_db(value: float) -> float:
     return math.inf if value >= 1 else -10 * math.log10(1 - value)
 
 
-def bd_rows(points: Iterable[dict[str, Any]], test: str = "fcnr") -> list[dict[str, Any]]:
+def bd_rows(points: Iterable[dict[str, Any]], test: str = MAIN) -> list[dict[str, Any]]:
     """Returns one row per other method: BD-rate and BD-PSNR of ``test`` against it (the anchor).
 
     A negative BD-rate means ``test`` needs fewer bits than the anchor for the same quality. A row
@@ -178,8 +116,6 @@ def bd_rows(points: Iterable[dict[str, Any]], test: str = "fcnr") -> list[dict[s
     by_method = curves(points)
     if test not in by_method:
         raise FCNRError(f"no RD points of {test}; nothing to compare the baselines with")
-    from fcnr.evaluation.bdrate import bd_psnr, bd_rate  # imported here: the workflow plans with this module
-
     mine = by_method[test]
     rows = []
     for anchor, theirs in by_method.items():

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from fcnr.errors import FCNRError
+from render.basics.errors import FCNRError
 
 
 def load_yaml(path: str | os.PathLike) -> Any:
@@ -37,6 +37,22 @@ def validate(document: Any, schema: dict, source: str) -> Any:
         lines = [f"{source}: {_key(err)}: {err.message}" for err in errors]
         raise FCNRError("invalid configuration:\n  " + "\n  ".join(lines))
     return document
+
+
+def fill_registries(schema: Any, registries: dict[str, dict[str, Any]]) -> Any:
+    """Returns a copy of ``schema`` in which every mapping with an ``x-registry: NAME`` key gets the keywords
+    ``registries[NAME]`` gives (e.g. an ``enum`` of names, or ``properties``) in place of that key."""
+    if isinstance(schema, list):
+        return [fill_registries(item, registries) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    filled = {key: fill_registries(value, registries) for key, value in schema.items() if key != "x-registry"}
+    if "x-registry" in schema:
+        name = schema["x-registry"]
+        if name not in registries:
+            raise FCNRError(f"schema names an unknown registry {name!r}; known: {', '.join(registries)}")
+        filled.update(registries[name])
+    return filled
 
 
 def load_validated(path: str | os.PathLike, schema_path: str | os.PathLike) -> Any:

@@ -1,0 +1,44 @@
+"""The benchmarks import as modules (``bench.NAME``) and run on tiny inputs."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+import sys
+
+import pytest
+
+import bench
+from bench.scoring import code_and_score, means
+from bench.volumes_speed import measure, table
+from fcnr.evaluation.rd import RD_COLUMNS, write_table
+from render.views import read_views
+
+
+@pytest.mark.parametrize("name", [m.name for m in pkgutil.iter_modules(bench.__path__)])
+def test_every_benchmark_imports_as_a_module(name):
+    assert callable(getattr(importlib.import_module(f"bench.{name}"), "main", None)) or name == "scoring"
+
+
+def test_scoring_codes_and_scores_a_tiny_run(tiny_run, tmp_path, one_thread):
+    views = read_views(tiny_run / "views.csv")
+    rows = code_and_score(tiny_run / "ir" / "model", tiny_run / "ir" / "images", views, [3], tmp_path / "shards")
+    assert sorted(r["view"] for r in rows) == list(range(len(views)))
+    assert (tmp_path / "shards" / "t0003.fcnr").is_file()
+    assert means(rows)["bpp"] > 0 and math.isfinite(means(rows)["psnr"])
+
+
+def test_volumes_speed_measures_a_tiny_tornado():
+    row = measure("tornado", [8, 8, 8], None)
+    assert "tornado" in table([row])
+
+
+def test_inr_table2_prints_a_row_per_rd_point(tmp_path, monkeypatch, capsys):
+    from bench import inr_table2
+
+    point = dict.fromkeys(RD_COLUMNS, 1.0) | {"method": "fcnr", "setting": "lambda", "value": 1000.0}
+    write_table(tmp_path / "tornado" / "ir" / "baselines" / "rd.csv", [point], RD_COLUMNS)
+    monkeypatch.setattr(sys, "argv", ["inr_table2", str(tmp_path / "tornado")])
+    assert inr_table2.main() == 0
+    assert "| tornado | IR | FCNR | lambda 1000 |" in capsys.readouterr().out
