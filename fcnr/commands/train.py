@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=float, help="warmup as a fraction of the run's steps (default 0.05)")
     parser.add_argument("--epochs", type=int, help="epochs (default 1)")
     parser.add_argument("--batch-size", type=int, help="pairs per step (default 1)")
-    parser.add_argument("--crop", type=int, help="random crop size, same window for both images (default: none)")
+    parser.add_argument("--crop", type=int,
+                        help="train on random windows of at most this side, the same for both images; "
+                             "smaller images are used whole (default: whole images)")  # fmt: skip
     parser.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (default 500)")
     parser.add_argument("--max-steps", type=int, help="stop after this many steps in total")
     parser.add_argument("--seed", type=int, help="random seed (default 0)")
