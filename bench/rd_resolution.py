@@ -167,8 +167,11 @@ def check_held_out(config: dict, ds: str, held_out: Sequence[int], base: Path, m
         raise FCNRError(f"{ds}: timestep(s) {trained} hold training images of the default run's split "
                         f"(training timesteps {training}); pick held-out ones")  # fmt: skip
     for mode in modes:
-        seen = (read_provenance(base_dir(base, mode)) or {}).get("datasets", {}).get(ds, {}).get("timesteps", [])
-        overlap = sorted(set(held_out) & set(seen))
+        provenance = read_provenance(base_dir(base, mode))
+        if provenance is None:
+            raise FCNRError(f"{base_dir(base, mode)}: no base.json, so what the base model saw is unknown; "
+                            "use a published base model (fcnr/zoo/)")  # fmt: skip
+        overlap = sorted(set(held_out) & set(provenance["datasets"].get(ds, {}).get("timesteps", [])))
         if overlap:
             raise FCNRError(f"{base_dir(base, mode) / 'base.json'}: the base model saw {ds} timestep(s) {overlap}; "
                             "pick held-out timesteps it did not see")  # fmt: skip
@@ -418,26 +421,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     a = parser.parse_args(argv)
     bad = [s for s in a.sizes if not 32 <= s <= 1024]
-    if bad or (a.steps is not None and a.steps < 0):
-        parser.error(f"--sizes must lie in 32..1024 (got {bad}) and --steps must be 0 or more")
-    config = load_yaml(a.config)
+    if bad or (a.steps is not None and a.steps < 0) or (a.crop is not None and a.crop < 32):
+        parser.error(f"--sizes must lie in 32..1024 (got {bad}), --steps be 0 or more and --crop 32 or more")
+    return plan(a, load_yaml(a.config))
+
+
+def plan(a: argparse.Namespace, config: dict) -> argparse.Namespace:
+    """Returns ``a`` with the default run's plan (``config``) filled in, its held-out timesteps checked."""
+    a.run_ts = {ds: run_timesteps(config, ds) for ds in a.datasets}
+    a.train_ts = {ds: training_timesteps(a.run_ts[ds]) for ds in a.datasets}
+    a.held_out = {ds: a.held_out or default_held_out(config, ds) for ds in a.datasets}
+    for ds in a.datasets:
+        check_held_out(config, ds, a.held_out[ds], a.base, a.modes)
     a.frequency = a.frequency or config["views"]["frequency"]
     a.max_side = a.max_side or config["volumes"]["max_side"]
     a.crop = a.crop or config["train"].get("crop")
     a.sweep = sweep(config, a.steps, a.lambdas) if a.steps != 0 else [(base_lambda(a.base, a.modes), 0)]
     a.ladders = ladders(config, a.codecs)
-    a.train_ts = {ds: training_timesteps(run_timesteps(config, ds)) for ds in a.datasets}
-    a.held_out = {ds: a.held_out or default_held_out(config, ds) for ds in a.datasets}
-    for ds in a.datasets:
-        check_held_out(config, ds, a.held_out[ds], a.base, a.modes)
-    a.run_ts = {ds: run_timesteps(config, ds) for ds in a.datasets}
     return a
 
 
 def base_lambda(base: Path, modes: Sequence[str]) -> float:
     """Returns the lambda the base models were trained at (the model schema's default when unset)."""
-    lambdas = {(read_provenance(base_dir(base, m)) or {}).get("train", {}).get("lambda") or default_lambda()
-               for m in modes}  # fmt: skip
+    lambdas = {read_provenance(base_dir(base, m))["train"].get("lambda") or default_lambda() for m in modes}
     return float(min(lambdas))
 
 

@@ -59,6 +59,12 @@ def test_seen_timesteps_are_refused(tmp_path, held_out, expected):
         rd_resolution.parse_args([*TINY, "--held-out", held_out, "--work", str(tmp_path)])
 
 
+def test_a_base_model_without_base_json_is_refused(tmp_path):
+    (tmp_path / "ir").mkdir()
+    with pytest.raises(FCNRError, match="no base.json"):
+        rd_resolution.parse_args([*TINY, "--base", str(tmp_path), "--work", str(tmp_path)])
+
+
 def test_default_held_out_is_the_reports_timestep_and_sweep_is_the_configs():
     a = rd_resolution.parse_args(["--datasets", "tornado", "vortex", "tangaroa"])
     assert a.held_out == {"tornado": [5], "vortex": [35], "tangaroa": [65]}
