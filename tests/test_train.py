@@ -125,11 +125,15 @@ def test_fine_tune_on_crops_sees_windows_of_larger_images_only(renders, large_re
     assert whole.batch(0)[0].shape == (1, 3, 64, 64)  # a crop as large as the images keeps them whole
 
 
-def test_crop_larger_than_the_images_trains_on_whole_images(renders, tmp_path):
-    out = tmp_path / "m"
-    assert main(train_args(renders, out, "--crop", "64", "--max-steps", "1")) == 0
-    summary = json.loads((out / "train_summary.json").read_text())
+def test_crop_no_smaller_than_the_images_trains_exactly_as_whole_images(renders, tmp_path):
+    for name, crop in (("crop64", ["--crop", "64"]), ("crop32", ["--crop", "32"]), ("whole", [])):
+        assert main(train_args(renders, tmp_path / name, *crop, "--max-steps", "2")) == 0
+    summary = json.loads((tmp_path / "crop64" / "train_summary.json").read_text())
     assert [(s["image_size"], s["window"]) for s in summary["sources"]] == [([32, 32], [32, 32])]
+    whole = load_file(tmp_path / "whole" / "weights.safetensors")
+    for name in ("crop64", "crop32"):  # e.g. the default config's crop 128 on its 128^2 images
+        cropped = load_file(tmp_path / name / "weights.safetensors")
+        assert all(torch.equal(cropped[k], whole[k]) for k in whole)
 
 
 def test_bad_settings_are_clear_errors(renders, tmp_path, capsys):
