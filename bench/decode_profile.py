@@ -1,6 +1,6 @@
 """Where decoding time goes: per stage, per image size, on this machine.
 
-    python bench/decode_profile.py --model fcnr/zoo/base-128/ir --shards A.shard B.shard [--pairs 4]
+    python -m bench.decode_profile --model fcnr/zoo/base-128/ir --shards A.shard B.shard [--pairs 4]
         [--threads 2] [--synthesis auto|reference] [--device cpu]
 
 For each shard (one image size each) it decodes ``--pairs`` records through the real

@@ -1,6 +1,6 @@
 """The GPU checks in one run: coding speed per synthesis path and training throughput at 1024².
 
-    python bench/gpu_check.py --images DIR --views views.csv --timestep 5 [--models fcnr/zoo/base-128]
+    python -m bench.gpu_check --images DIR --views views.csv --timestep 5 [--models fcnr/zoo/base-128]
         [--pairs 8] [--steps 40] [--out DIR]
 
 ``DIR`` holds one timestep's renders per mode at 1024² (``DIR/ir``, ``DIR/dvr``). Prints, per mode:

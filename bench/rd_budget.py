@@ -41,13 +41,17 @@ def codec_qualities(codec: str) -> list[int]:
     return list(CODECS[codec].default_settings)
 
 
-def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path | None, sources) -> Trainer:
-    """Returns a trainer of ``steps`` steps at ``lmbda`` with the ``train`` section of ``config``."""
+def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path | None, sources,
+                 crop: int | None = None) -> Trainer:  # fmt: skip
+    """Returns a trainer of ``steps`` steps at ``lmbda`` with the ``train`` section of ``config``.
+
+    With ``crop``, each step sees a random window of at most ``crop`` x ``crop`` of its pair.
+    """
     section = load_yaml(config)["train"]
     settings = TrainSettings(
         lmbda=lmbda, lr=section["lr"], lr_schedule=section.get("lr_schedule") or "cosine",
         warmup=section.get("warmup") or 0.05, epochs=10**6, max_steps=steps, seed=section.get("seed") or 0,
-        checkpoint_every=max(steps, 1), init=init,
+        checkpoint_every=max(steps, 1), init=init, crop=crop,
     )  # fmt: skip
     model_config = {k: section[k] for k in MODEL_KEYS if section.get(k) is not None}
     return Trainer(sources, model_config, settings, out, progress=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -15,15 +16,28 @@ from fcnr.evaluation.metrics import psnr
 from fcnr.images import image_path, read_image, timestep_dir
 
 
+#: scores one (reference, decoded) image pair, e.g. {"psnr": ...}
+Scorer = Callable[[np.ndarray, np.ndarray], Mapping[str, float]]
+
+
+def psnr_only(reference: np.ndarray, decoded: np.ndarray) -> dict[str, float]:
+    """Returns ``{"psnr"}`` of a decoded image: the benchmarks' default score."""
+    return {"psnr": psnr(reference, decoded)}
+
+
 def code_and_score(model_dir: Path, images_root: Path, views: np.ndarray, timesteps, shards_dir: Path,
-                   device: str = "cpu", enc: Timer | None = None, dec: Timer | None = None) -> list[dict]:
-    """Returns ``{"t", "view", "bpp", "psnr"}`` per image of ``timesteps``, coded into real shards in ``shards_dir``."""
+                   device: str = "cpu", enc: Timer | None = None, dec: Timer | None = None,
+                   score: Scorer = psnr_only) -> list[dict]:  # fmt: skip
+    """Returns ``{"t", "view", "bpp", **score}`` per image of ``timesteps``, coded into real shards in ``shards_dir``.
+
+    ``score`` gives an image's metrics (default: PSNR only).
+    """
     return score_model(load_model(model_dir, device), model_id(model_dir), images_root, views, timesteps, shards_dir,
-                       enc, dec)  # fmt: skip
+                       enc, dec, score)  # fmt: skip
 
 
 def score_model(model: FCNRModel, ident: str, images_root: Path, views: np.ndarray, timesteps, shards_dir: Path,
-                enc: Timer | None = None, dec: Timer | None = None) -> list[dict]:
+                enc: Timer | None = None, dec: Timer | None = None, score: Scorer = psnr_only) -> list[dict]:
     """Returns ``code_and_score``'s rows for a model in memory, its shards marked with ``ident``."""
     rows = []
     for t in timesteps:
@@ -34,8 +48,7 @@ def score_model(model: FCNRModel, ident: str, images_root: Path, views: np.ndarr
         shard = read_shard(path)
         bpp = {v: shard.bpp(i) for i, r in enumerate(shard.records) for v in (r.left, r.right)}
         for view, image in decode_all(shard, model, ident, dec):
-            rows.append({"t": t, "view": view, "bpp": bpp[view],
-                         "psnr": psnr(read_image(image_path(images, view)), image)})  # fmt: skip
+            rows.append({"t": t, "view": view, "bpp": bpp[view], **score(read_image(image_path(images, view)), image)})
     return rows
 
 

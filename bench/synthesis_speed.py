@@ -1,6 +1,6 @@
 """Encode and decode speed of each synthesis path, per image size, with the PSNR change it costs.
 
-    python bench/synthesis_speed.py --model fcnr/zoo/base-128/ir --views views.csv --timestep 5
+    python -m bench.synthesis_speed --model fcnr/zoo/base-128/ir --views views.csv --timestep 5
         --images ir128 ir512 ir1024 [--pairs 8] [--threads 2] [--device cpu]
         [--paths reference auto] [--decode-elsewhere cpu] [--out table.csv]
 

@@ -1,6 +1,6 @@
 """Latency of the viewer's ``/api/image`` on a finished run, beside reading the image from a PNG folder.
 
-    python bench/viewer_latency.py results/DS [--requests 200] [--seed 0] [--device cpu] [--think-ms 250]
+    python -m bench.viewer_latency results/DS [--requests 200] [--seed 0] [--device cpu] [--think-ms 250]
 
 Starts the real server (``fcnr view RUN --port 0``) and times ``--requests`` random
 (mode, timestep, view) requests over one keep-alive connection, as the page's fetch does:

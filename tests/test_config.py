@@ -14,7 +14,7 @@ from render.basics.schema import load_yaml, validate
 from fcnr.baselines.schemas import load_schema
 
 REPO = Path(__file__).resolve().parents[1]
-CONFIGS = ["config.yaml", "test.yaml", "paper.yaml"]
+CONFIGS = ["config.yaml", "test.yaml", "paper.yaml", "hires.yaml"]
 DATASETS = ["vortex", "tangaroa", "tornado"]
 
 
@@ -53,6 +53,14 @@ def test_paper_config_has_the_papers_scale():
     assert paper["timesteps"]["count"] is None and paper["volumes"]["max_side"] is None
     assert (paper["train"]["N"], paper["train"]["M"], paper["train"]["heads"], paper["train"]["epochs"]) == (192, 48, 2, 3)
     assert paper["overrides"]["tornado"]["train"]["epochs"] == 1
+
+
+def test_hires_config_is_the_default_run_at_512_with_crops():
+    hires, default = (yaml.safe_load((REPO / "config" / name).read_text()) for name in ("hires.yaml", "config.yaml"))
+    assert 10 * hires["views"]["frequency"] ** 2 + 2 == 92 and hires["timesteps"]["count"] == 6
+    assert hires["render"]["size"] == 512 and hires["modes"] == ["ir", "dvr"]
+    assert hires["train"]["crop"] == 128 < hires["render"]["size"]  # fine-tunes train on windows
+    assert hires["train"]["init"] == default["train"]["init"] and hires["baselines"]["enabled"]
 
 
 SCHEMA_ERRORS = {

@@ -21,7 +21,8 @@ from safetensors.torch import load_file
 from render.basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.model_io import load_model
-from fcnr.training.data import training_pairs, view_params
+from fcnr.training.data import source_datasets, training_pairs, view_params
+from fcnr.training.train import Trainer, TrainSettings
 from render.views import icosphere_views, write_views
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -33,7 +34,17 @@ SIZE = 32
 @pytest.fixture(scope="module")
 def renders(tmp_path_factory) -> Path:
     """Writes views.csv (12 views), split.csv and smooth 32x32 images for 3 timesteps."""
-    root = tmp_path_factory.mktemp("renders")
+    return write_renders(tmp_path_factory.mktemp("renders"), SIZE)
+
+
+@pytest.fixture(scope="module")
+def large_renders(tmp_path_factory) -> Path:
+    """The same renders at 64x64."""
+    return write_renders(tmp_path_factory.mktemp("large_renders"), 2 * SIZE)
+
+
+def write_renders(root: Path, size: int) -> Path:
+    """Writes views.csv, split.csv and smooth ``size`` x ``size`` images under ``root``; returns ``root``."""
     views = icosphere_views(1)
     write_views(views, root / "views.csv")
     lines = ["t,view,split"]
@@ -41,7 +52,7 @@ def renders(tmp_path_factory) -> Path:
         for v in views["index"]:
             lines.append(f"{t},{v},{'train' if t == 4 and v < 8 else 'unseen'}")
     (root / "split.csv").write_text("\n".join(lines) + "\n")
-    yy, xx = np.mgrid[0:SIZE, 0:SIZE] / SIZE
+    yy, xx = np.mgrid[0:size, 0:size] / size
     for t in TIMESTEPS:
         for v in views:
             img = np.stack([np.sin(4 * xx + v["phi"] + t), np.cos(3 * yy + v["theta"]), xx * yy], -1)
@@ -91,9 +102,43 @@ def test_train_writes_model_curve_and_summary(renders, tmp_path, capsys):
     assert "trained pe-only on 4 pairs for 8 steps" in capsys.readouterr().out
 
 
+def test_fine_tune_on_crops_sees_windows_of_larger_images_only(renders, large_renders, tmp_path):
+    base = tmp_path / "base"
+    assert main(train_args(renders, base, "--max-steps", "2")) == 0
+    tuned = tmp_path / "tuned"
+    assert main(train_args(large_renders, tuned, "--init", str(base), "--crop", "32", "--max-steps", "3")) == 0
+    summary = json.loads((tuned / "train_summary.json").read_text())
+    assert summary["steps"] == 3 and summary["init"]["path"] == str(base)
+    assert [(s["image_size"], s["window"]) for s in summary["sources"]] == [([64, 64], [32, 32])]
+    with open(tuned / "train_log.csv", newline="") as handle:
+        assert all(math.isfinite(float(r["psnr"])) for r in csv.DictReader(handle))
+    a, b = load_file(base / "weights.safetensors"), load_file(tuned / "weights.safetensors")
+    assert a.keys() == b.keys() and not all(torch.equal(a[k], b[k]) for k in a)
+
+    sources = source_datasets([large_renders / "images"], [large_renders / "views.csv"], [large_renders / "split.csv"])
+    settings = TrainSettings(crop=32, max_steps=3, init=str(base))
+    trainer = Trainer(sources, {"N": 8, "M": 4}, settings, tmp_path / "unused", progress=False)
+    windows = [trainer.batch(step)[0] for step in range(3)]
+    assert all(x.shape == (1, 3, 32, 32) for x in windows)
+    assert not torch.equal(windows[0], windows[1])  # a new random window each step
+    whole = Trainer(sources, {"N": 8, "M": 4}, TrainSettings(crop=64), tmp_path / "unused", progress=False)
+    assert whole.batch(0)[0].shape == (1, 3, 64, 64)  # a crop as large as the images keeps them whole
+
+
+def test_crop_no_smaller_than_the_images_trains_exactly_as_whole_images(renders, tmp_path):
+    for name, crop in (("crop64", ["--crop", "64"]), ("crop32", ["--crop", "32"]), ("whole", [])):
+        assert main(train_args(renders, tmp_path / name, *crop, "--max-steps", "2")) == 0
+    summary = json.loads((tmp_path / "crop64" / "train_summary.json").read_text())
+    assert [(s["image_size"], s["window"]) for s in summary["sources"]] == [([32, 32], [32, 32])]
+    whole = load_file(tmp_path / "whole" / "weights.safetensors")
+    for name in ("crop64", "crop32"):  # e.g. the default config's crop 128 on its 128^2 images
+        cropped = load_file(tmp_path / name / "weights.safetensors")
+        assert all(torch.equal(cropped[k], whole[k]) for k in whole)
+
+
 def test_bad_settings_are_clear_errors(renders, tmp_path, capsys):
-    assert main(train_args(renders, tmp_path / "m", "--crop", "64", "--max-steps", "1")) == 2
-    assert "crop 64 is larger than the images" in capsys.readouterr().err
+    assert main(train_args(renders, tmp_path / "m", "--crop", "16", "--max-steps", "1")) == 2
+    assert "crop" in capsys.readouterr().err
     config = tmp_path / "model.yaml"
     config.write_text("variant: fcnr\nlearning_rate: 0.1\n")
     assert main(train_args(renders, tmp_path / "m2", "--config", str(config))) == 2

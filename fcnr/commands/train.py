@@ -53,7 +53,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=float, help=with_default("warmup as a fraction of the run's steps", "warmup"))
     parser.add_argument("--epochs", type=int, help=with_default("epochs", "epochs"))
     parser.add_argument("--batch-size", type=int, help=with_default("pairs per step", "batch_size"))
-    parser.add_argument("--crop", type=int, help="random crop size, same window for both images (default: none)")
+    parser.add_argument("--crop", type=int,
+                        help="train on random windows of at most this side, the same for both images; "
+                             "smaller images are used whole (default: whole images)")  # fmt: skip
     parser.add_argument("--checkpoint-every", type=int, help=with_default("steps between checkpoints", "checkpoint_every"))
     parser.add_argument("--max-steps", type=int, help="stop after this many steps in total")
     parser.add_argument("--seed", type=int, help=with_default("random seed", "seed"))

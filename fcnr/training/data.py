@@ -72,13 +72,20 @@ class PairDataset(torch.utils.data.Dataset):
 
 
 def random_crop(images: list[torch.Tensor], size: int, generator: torch.Generator) -> list[torch.Tensor]:
-    """Returns the same random ``size`` x ``size`` window of each image (all (3, H, W) alike)."""
+    """Returns the same random window of at most ``size`` x ``size`` of each image (all (3, H, W) alike).
+
+    A side no longer than ``size`` is kept whole, so a crop of 128 leaves 128^2 images as they are
+    and trains on 128^2 windows of 512^2 ones: a step costs the same at any image size.
+    """
     h, w = images[0].shape[-2:]
-    if size > min(h, w):
-        raise FCNRError(f"crop {size} is larger than the images ({h}x{w}); use a smaller --crop")
-    top = int(torch.randint(0, h - size + 1, (1,), generator=generator))
-    left = int(torch.randint(0, w - size + 1, (1,), generator=generator))
+    top = int(torch.randint(0, max(h - size, 0) + 1, (1,), generator=generator))
+    left = int(torch.randint(0, max(w - size, 0) + 1, (1,), generator=generator))
     return [x[..., top : top + size, left : left + size] for x in images]
+
+
+def crop_window(height: int, width: int, crop: int | None) -> tuple[int, int]:
+    """Returns the (height, width) a training step sees of ``height`` x ``width`` images with ``crop``."""
+    return (height, width) if crop is None else (min(height, crop), min(width, crop))
 
 
 def source_datasets(images_roots, views_paths, split_paths) -> list[PairDataset]:

@@ -32,7 +32,7 @@ from render.basics.errors import FCNRError
 from fcnr.codec.model import FCNRModel, build_model
 from fcnr.codec.model_io import save_model
 from fcnr.training.checkpoints import latest_checkpoint, restore, save_checkpoint
-from fcnr.training.data import PairDataset, random_crop
+from fcnr.training.data import PairDataset, crop_window, random_crop
 from fcnr.training.schedule import learning_rate
 from fcnr.training.warm_start import warm_start
 
@@ -127,6 +127,12 @@ class Trainer:
             items.append((x_l, x_r, p_l, p_r))
         return [torch.stack(column).to(self.device) for column in zip(*items)]
 
+    def describe(self, source: PairDataset) -> dict:
+        """Returns a source as the summary lists it, with its image size and the window a step sees of it."""
+        height, width = source[0][0].shape[-2:]
+        return {"images": str(source.root), "pairs": len(source), "t_range": list(source.t_range),
+                "image_size": [height, width], "window": list(crop_window(height, width, self.settings.crop))}  # fmt: skip
+
     # ---- checkpoints -----------------------------------------------------------------------
     def checkpoint_dir(self) -> Path:
         return self.out_dir / "checkpoints"
@@ -211,7 +217,6 @@ class Trainer:
         self.model.eval()
         save_model(self.model, self.out_dir)
         summary = {"seconds": self.seconds, "steps": self.total_steps, "init": self.init,
-                   "sources": [{"images": str(d.root), "pairs": len(d), "t_range": list(d.t_range)}
-                               for d in self.sources]}  # fmt: skip
+                   "sources": [self.describe(d) for d in self.sources]}
         write_json(self.out_dir / "train_summary.json", summary)
         return summary

@@ -43,6 +43,13 @@ SOURCES = {
 }
 
 
+def shrunk_shape(shape: Sequence[int], max_side: int | None) -> list[int]:
+    """Returns ``shape`` scaled so its longest side is at most ``max_side`` (proportions kept, sides of 8 or more)."""
+    if max_side is None or max(shape) <= max_side:
+        return [int(n) for n in shape]
+    return [max(8, round(n * max_side / max(shape))) for n in shape]
+
+
 def volume_file(out_dir: str | os.PathLike, t: int) -> Path:
     """Returns the path of timestep ``t``'s volume in ``out_dir``."""
     return Path(out_dir) / f"t{t:04d}.npy"
