@@ -77,16 +77,17 @@ def profile_shard(model, shard_path: str, pairs: int) -> tuple[dict[str, float],
     instrument(model, clock)
     count = min(pairs, len(shard.records))
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(count):
-            images = coding.decode_pair(shard, i, model, mid)
-            png = time.perf_counter()
-            for view, image in images.items():
-                write_image(Path(tmp) / f"v{view:04d}.png", image)
-            clock.seconds["PNG writing"] += time.perf_counter() - png
-    total = time.perf_counter() - start
-    coding.to_uint8 = saved
-    return dict(clock.seconds), total, count
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(count):
+                images = coding.decode_pair(shard, i, model, mid)
+                png = time.perf_counter()
+                for view, image in images.items():
+                    write_image(Path(tmp) / f"v{view:04d}.png", image)
+                clock.seconds["PNG writing"] += time.perf_counter() - png
+    finally:
+        coding.to_uint8 = saved
+    return dict(clock.seconds), time.perf_counter() - start, count
 
 
 def print_profile(label: str, stages: dict[str, float], total: float, pairs: int) -> None:

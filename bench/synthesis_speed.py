@@ -8,9 +8,9 @@ For each ``--images`` folder (one timestep's renders at one size): encodes ``--p
 into real shard records (``fcnr.codec.coding``), then decodes them once per synthesis path and
 prints images per second for encoding and for each path's decoding, the GFLOP per pair of g_s
 (``torch.utils.flop_counter``) and the rate it ran at, PSNR against the renders and its change
-from the reference path, and the latent CRC check: every decode verifies the record's CRC of the
-encoder's latents, so "yes" means the latents were bit-identical on every path. With
-``--decode-elsewhere DEVICE`` the records are also decoded in a fresh process on DEVICE (for
+from the first path's (``--paths``; the reference by default), and the latent CRC check: every
+decode verifies the record's CRC of the encoder's latents, so "yes" means the latents were
+bit-identical on every path. With ``--decode-elsewhere DEVICE`` the records are also decoded in a fresh process on DEVICE (for
 instance a shard encoded on the GPU, decoded on the CPU): "yes" there means the same latents
 across processes and devices.
 """

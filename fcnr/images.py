@@ -7,6 +7,8 @@ renderer's layout) and (1, 3, H, W) float32 tensors in [0, 1] inside the models.
 from __future__ import annotations
 
 import os
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,12 +71,10 @@ class ImageWriter:
 
     def __init__(self, workers: int = 1):
         self.workers = max(1, workers)
-        self.pending: list = []
+        self.pending: list[Future] = []
         self.blocked_seconds = 0.0
 
     def __enter__(self) -> ImageWriter:
-        from concurrent.futures import ThreadPoolExecutor
-
         self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="png")
         return self
 
@@ -84,9 +84,7 @@ class ImageWriter:
             self._wait(self.pending.pop(0))
         self.pending.append(self.pool.submit(write_image, path, image))
 
-    def _wait(self, future) -> None:
-        import time
-
+    def _wait(self, future: Future) -> None:
         start = time.perf_counter()
         try:
             future.result()

@@ -55,11 +55,11 @@ class Synthesis(nn.Module):
         if path not in PATHS:
             raise ValueError(f"synthesis path {path!r}: choose one of {', '.join(PATHS)}")
         self.path = path
-        self.layout = torch.contiguous_format if path == "reference" else torch.channels_last
+        per_view = torch.contiguous_format if path == "reference" else torch.channels_last
         self.dtype = torch.bfloat16 if path == "fast-bf16" else torch.float32
         self.net = copy.deepcopy(g_s).eval().to(dtype=self.dtype)
         # Per-view blocks (Stereo) run channels-last on the fast paths; inter-view blocks NCHW.
-        self.layouts = [self.layout if isinstance(block, Stereo) else torch.contiguous_format for block in self.net]
+        self.layouts = [per_view if isinstance(block, Stereo) else torch.contiguous_format for block in self.net]
         for block, layout in zip(self.net, self.layouts):
             block.to(memory_format=layout)
 

@@ -26,8 +26,13 @@ def run(args: argparse.Namespace) -> int:
     from fcnr.codec.model_files import model_id
     from fcnr.codec.model_io import load_model
     from fcnr.codec.shard import read_shard
+    from fcnr.codec.synthesis import resolve_path
     from fcnr.commands.lists import parallel_lists
 
+    try:
+        resolve_path(args.synthesis)  # a bad --synthesis is refused before any file is read
+    except ValueError as exc:
+        raise FCNRError(f"--synthesis: {exc}") from exc
     jobs = parallel_lists(("SHARD", args.shard), ("--out", args.out), ("--timing-json", args.timing_json))
     if args.view is not None and len(jobs) > 1:
         raise FCNRError(f"--view: decodes one view of one shard; got {len(jobs)} shards")
@@ -38,10 +43,6 @@ def run(args: argparse.Namespace) -> int:
         if args.view is not None:
             shard.find(args.view)
     model = load_model(args.model, device=resolve_device(args.device), synthesis=args.synthesis)
-    try:
-        model.synthesis()
-    except ValueError as exc:
-        raise FCNRError(f"--synthesis: {exc}") from exc
     for shard, (_, out, timing_json) in zip(shards, jobs):
         _decode(shard, model, mid, out, timing_json, args.view)
     return 0
