@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from test_model import P_L, P_R, coded  # noqa: F401 (coded: test_model's trained tiny model, a fixture)
 
 from fcnr.cli import main
 from fcnr.codec import synthesis
@@ -12,19 +13,10 @@ from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import save_model
 from fcnr.codec.shard import ShardHeader, write_shard
 from fcnr.codec.synthesis import Synthesis, resolve_path
-from test_model import P_L, P_R
-from test_model import coded as trained  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 SIZE = (64, 96)  # the images of test_model's ``coded`` fixture
-
-
-@pytest.fixture(scope="module")
-def coded(trained):
-    """Returns (model, encoder output) of test_model's briefly trained tiny model."""
-    model, _, _, enc = trained
-    return model, enc
 
 
 def decode(model, enc, path: str) -> dict:
@@ -37,7 +29,7 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def test_fast_paths_stay_within_the_stated_tolerance_of_the_reference(coded):
-    model, enc = coded
+    model, _, _, enc = coded
     ref = decode(model, enc, "reference")
     fp32, bf16 = decode(model, enc, "fast-fp32"), decode(model, enc, "fast-bf16")
     for r, f, b in zip(ref["x_hat"], fp32["x_hat"], bf16["x_hat"]):
@@ -49,7 +41,7 @@ def test_fast_paths_stay_within_the_stated_tolerance_of_the_reference(coded):
 
 
 def test_latents_do_not_depend_on_the_path(coded):
-    model, enc = coded
+    model, _, _, enc = coded
     for path in synthesis.PATHS:
         dec = decode(model, enc, path)
         assert latents_crc(dec["latents"]) == latents_crc(enc["latents"]), path
@@ -58,7 +50,7 @@ def test_latents_do_not_depend_on_the_path(coded):
 
 
 def test_each_path_is_deterministic(coded):
-    model, enc = coded
+    model, _, _, enc = coded
     for path in synthesis.PATHS:
         first = decode(model, enc, path)["x_hat"]
         model.train().eval()  # rebuilds the path's copy of g_s
@@ -67,7 +59,7 @@ def test_each_path_is_deterministic(coded):
 
 
 def test_the_path_copy_follows_new_weights(coded):
-    model, enc = coded
+    model, _, _, enc = coded
     before = decode(model, enc, "fast-fp32")["x_hat"][0]
     state = {k: v.clone() for k, v in model.state_dict().items()}
     state["g_s.8.left.bias"] += 0.01
@@ -87,7 +79,7 @@ def test_auto_is_the_fast_float32_path_unless_the_environment_says_otherwise(mon
 
 
 def test_the_reference_path_can_be_forced_by_environment_and_option(coded, monkeypatch, tmp_path):
-    model, _ = coded
+    model, _, _, _ = coded
     model.synthesis_path = None
     monkeypatch.setenv(synthesis.ENV, "reference")
     assert model.synthesis().path == "reference"
