@@ -21,8 +21,6 @@ from pathlib import Path
 
 import torch
 
-from render.basics.errors import FCNRError
-from render.basics.schema import load_yaml
 from bench.scoring import code_and_score, means
 from fcnr.baselines import CODECS, label, make_codec
 from fcnr.baselines.evaluate import evaluate_codec
@@ -31,6 +29,8 @@ from fcnr.evaluation.rd import bd_rows
 from fcnr.training.data import source_datasets
 from fcnr.training.split import read_split
 from fcnr.training.train import Trainer, TrainSettings
+from render.basics.errors import FCNRError
+from render.basics.schema import load_yaml
 from render.views import read_views
 
 MODEL_KEYS = ("variant", "N", "M", "heads")

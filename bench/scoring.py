@@ -15,7 +15,6 @@ from fcnr.codec.shard import read_shard, write_shard
 from fcnr.evaluation.metrics import psnr
 from fcnr.images import image_path, read_image, timestep_dir
 
-
 #: scores one (reference, decoded) image pair, e.g. {"psnr": ...}
 Scorer = Callable[[np.ndarray, np.ndarray], Mapping[str, float]]
 

@@ -34,8 +34,8 @@ from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import load_model
 from fcnr.codec.shard import read_shard, write_shard
 from fcnr.codec.synthesis import resolve_path
-from render.basics.errors import FCNRError
 from fcnr.images import image_path, read_image
+from render.basics.errors import FCNRError
 from render.views import read_views
 
 DECODE_ELSEWHERE = """

@@ -13,7 +13,6 @@ from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 from vtkmodules.vtkCommonDataModel import vtkImageData, vtkPiecewiseFunction
 from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
-from vtkmodules.vtkRenderingOpenGL2 import vtkEGLRenderWindow
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
     vtkColorTransferFunction,
@@ -24,6 +23,7 @@ from vtkmodules.vtkRenderingCore import (
     vtkVolume,
     vtkVolumeProperty,
 )
+from vtkmodules.vtkRenderingOpenGL2 import vtkEGLRenderWindow
 from vtkmodules.vtkRenderingVolume import vtkGPUVolumeRayCastMapper
 
 from render.camera import camera_pose

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from render.basics.errors import FCNRError
 from fcnr.baselines import CODECS, make_codec
+from render.basics.errors import FCNRError
 
 # A low and a high setting per codec, both well inside its range.
 SETTINGS = {"jpeg": (20, 90), "webp": (20, 90), "avif": (20, 90), "jpegxl": (20, 90), "hevc": (40, 16), "av1": (55, 20)}

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from fcnr.baselines import CODECS
+from fcnr.baselines.runs import compared_timesteps, default_lambda, lam_str, run_dir
+from fcnr.baselines.schemas import load_schema
 from render.basics.errors import FCNRError
 from render.basics.schema import load_yaml, validate
-from fcnr.baselines import CODECS
-from fcnr.baselines.schemas import load_schema
-from fcnr.baselines.runs import compared_timesteps, default_lambda, lam_str, run_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = load_schema(ROOT / "workflow" / "schemas" / "baselines.schema.yaml")

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from render.basics.errors import FCNRError
 from fcnr.cinema.importing import check_images, plan_import
 from fcnr.cli import main
 from fcnr.images import read_image, write_image
+from render.basics.errors import FCNRError
 from render.views import read_views
 
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 import torch
 
-from render.basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.coding import (
     Timer,
@@ -27,6 +26,7 @@ from fcnr.codec.model_io import load_model, save_model
 from fcnr.codec.params import view_params
 from fcnr.codec.shard import PairEntry, encode_payload, pack_shard, read_shard
 from fcnr.images import read_image, to_tensor, to_uint8, write_image
+from render.basics.errors import FCNRError
 from render.views import icosphere_views, view_pairs, write_views
 
 T = 3

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from render.basics.schema import load_yaml, validate
 from fcnr.baselines.schemas import load_schema
+from render.basics.schema import load_yaml, validate
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = ["config.yaml", "test.yaml", "paper.yaml", "hires.yaml"]

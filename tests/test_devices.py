@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from render.basics.errors import FCNRError
 from fcnr.devices import resolve_device
+from render.basics.errors import FCNRError
 
 
 def test_auto_is_cuda_exactly_when_cuda_is_available():

@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 
+from fcnr.cli import main
+from fcnr.training.split import split_rows, training_timesteps, training_views
 from render.basics.atomic import atomic_open, save_npy, write_json
 from render.basics.errors import FCNRError
 from render.basics.schema import validate
-from fcnr.cli import main
-from fcnr.training.split import split_rows, training_timesteps, training_views
 
 SCHEMA = {
     "type": "object",

@@ -12,7 +12,6 @@ import pytest
 import torch
 from inr_images import N_VIEWS, SIZE, TIMESTEPS, write_image_set
 
-from render.basics.errors import FCNRError
 from fcnr.images import read_image
 from fcnr.inr.bitstream import EMBED_BITS, WEIGHT_BITS, frequencies, read_bitstream, write_bitstream
 from fcnr.inr.data import image_set
@@ -20,6 +19,7 @@ from fcnr.inr.decode import Decoder, decode_images
 from fcnr.inr.header import read_header
 from fcnr.inr.models import build_model, sized_config
 from fcnr.inr.quantize import WHOLE, quantize
+from render.basics.errors import FCNRError
 
 IMAGES = len(TIMESTEPS) * N_VIEWS
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from render.basics.errors import FCNRError
-from render.basics.schema import load_yaml
 from fcnr.inr.layers import up_strides
 from fcnr.inr.models import architecture, budget_count, build_model, sized_config
+from render.basics.errors import FCNRError
+from render.basics.schema import load_yaml
 
 TEST_CONFIG = Path(__file__).resolve().parents[1] / "config" / "test.yaml"
 

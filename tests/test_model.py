@@ -9,13 +9,13 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from render.basics.errors import FCNRError
 from fcnr.codec.layers import SCAM
 from fcnr.codec.model import LATENTS, VARIANTS, build_model, latents_crc
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import load_model, save_model
 from fcnr.codec.params import view_params
 from fcnr.training.train import rd_loss
+from render.basics.errors import FCNRError
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from render.basics.errors import FCNRError
-from render.basics.schema import fill_registries, load_yaml, validate
 from fcnr.baselines import CODECS, label
 from fcnr.baselines.schemas import load_schema, registries
 from fcnr.cli import build_parser
 from fcnr.codec.variants import MAIN, VARIANTS, ablation_variants, curve_variants
 from fcnr.inr import METHODS as INR_METHODS
+from render.basics.errors import FCNRError
+from render.basics.schema import fill_registries, load_yaml, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = [ROOT / "workflow" / "schemas" / "config.schema.yaml", ROOT / "workflow" / "schemas" / "baselines.schema.yaml",

@@ -4,8 +4,8 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from render.basics.errors import FCNRError
 from fcnr.cli import main
+from render.basics.errors import FCNRError
 from render.manifest import load_manifest
 from render.rendering import load_volume, render_chunk, render_views
 from render.scene import Scene

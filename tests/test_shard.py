@@ -9,7 +9,6 @@ import struct
 
 import pytest
 
-from render.basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.shard import (
     PairEntry,
@@ -20,6 +19,7 @@ from fcnr.codec.shard import (
     read_shard,
     write_shard,
 )
+from render.basics.errors import FCNRError
 
 MODEL_ID = "0123456789abcdef"
 HEADER = ShardHeader(MODEL_ID, 64, 48, 17)

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from slurm import LocalSlurm, unavailable_reason
 
 UNAVAILABLE = unavailable_reason()

@@ -18,11 +18,11 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from render.basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.model_io import load_model
 from fcnr.training.data import source_datasets, training_pairs, view_params
 from fcnr.training.train import Trainer, TrainSettings
+from render.basics.errors import FCNRError
 from render.views import icosphere_views, write_views
 
 pytestmark = pytest.mark.usefixtures("one_thread")

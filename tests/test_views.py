@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from render.basics.errors import FCNRError
 from fcnr.cli import main
+from render.basics.errors import FCNRError
 from render.views import (
     COLUMNS,
     icosphere_points,

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from render.basics.errors import FCNRError
 from fcnr.cli import main
+from render.basics.errors import FCNRError
 from render.manifest import load_manifest
 from render.volumes import check_finite, volume_source, write_volumes
 from render.volumes.resample import resample

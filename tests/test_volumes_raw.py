@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from render.basics.errors import FCNRError
 from fcnr.cli import main
+from render.basics.errors import FCNRError
 from render.manifest import load_manifest
 from render.volumes import volume_source
 

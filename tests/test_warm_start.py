@@ -12,13 +12,13 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file
 
-from render.basics.errors import FCNRError
 from fcnr.cli import main
 from fcnr.codec.model import build_model
 from fcnr.codec.model_io import save_model
 from fcnr.training.base_model import base_timesteps, check_disjoint, read_provenance
 from fcnr.training.schedule import learning_rate
 from fcnr.training.warm_start import warm_start
+from render.basics.errors import FCNRError
 from render.manifest import known_datasets, load_manifest, parse_timesteps, used_timesteps
 from render.views import icosphere_views, write_views
 

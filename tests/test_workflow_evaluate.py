@@ -10,7 +10,6 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from render.basics.errors import FCNRError
 from fcnr.evaluation.evaluate import (
     METRIC_COLUMNS,
     decoder_weights,
@@ -23,6 +22,7 @@ from fcnr.evaluation.evaluate import (
     write_metrics_csv,
 )
 from fcnr.training.split import read_split, write_split_csv
+from render.basics.errors import FCNRError
 
 
 def rows_for(t, views, split="unseen"):

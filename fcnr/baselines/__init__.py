@@ -6,11 +6,11 @@ registers itself with ``@register_codec``). ``label`` names any method of the co
 
 from __future__ import annotations
 
-from render.basics.errors import FCNRError
 from fcnr.baselines import image, video  # noqa: F401  (their codecs register themselves)
 from fcnr.baselines.base import CODECS, Codec, Encoded
 from fcnr.codec.variants import VARIANTS
 from fcnr.inr import METHODS as INR_METHODS
+from render.basics.errors import FCNRError
 
 __all__ = ["CODECS", "Codec", "Encoded", "label", "make_codec"]
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from render.basics.atomic import write_json
-from render.basics.errors import FCNRError
 from fcnr.baselines.base import Codec
 from fcnr.evaluation.evaluate import write_metrics_csv
 from fcnr.images import image_path, read_image, write_image
+from render.basics.atomic import write_json
+from render.basics.errors import FCNRError
 
 #: scores one (reference, decoded) image pair: {"psnr", "msssim", "lpips"}
 Scorer = Callable[[np.ndarray, np.ndarray], Mapping[str, float]]

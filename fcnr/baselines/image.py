@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import imagecodecs
 import numpy as np
 
-from render.basics.errors import FCNRError
 from fcnr.baselines.base import Codec, Encoded, check_images, register_codec
+from render.basics.errors import FCNRError
 
 
 class ImageCodec(Codec):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from render.basics.schema import fill_registries, load_yaml
 from fcnr.baselines.base import CODECS
 from fcnr.codec.variants import VARIANTS, ablation_variants, curve_variants
 from fcnr.inr import METHODS as INR_METHODS
+from render.basics.schema import fill_registries, load_yaml
 
 
 def registries() -> dict[str, dict[str, Any]]:

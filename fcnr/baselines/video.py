@@ -28,8 +28,8 @@ from collections.abc import Sequence
 import av
 import numpy as np
 
-from render.basics.errors import FCNRError
 from fcnr.baselines.base import Codec, Encoded, check_images, register_codec
+from render.basics.errors import FCNRError
 
 # The frame rate only sets timestamps; constant-quality (CRF) coding does not depend on it.
 FRAME_RATE = 25

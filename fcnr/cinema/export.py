@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from render.basics.atomic import write_bytes
-from render.basics.errors import FCNRError
 from fcnr.cinema.cameras import fcnr_angles
 from fcnr.cinema.database import write_table
 from fcnr.cinema.sidecar import write_sidecar
 from fcnr.images import image_path, timestep_dir, write_image
 from fcnr.viewer.run import Run
+from render.basics.atomic import write_bytes
+from render.basics.errors import FCNRError
 
 HEADER = ("time", "view", "phi", "theta", "FILE")
 SOURCES = ("decoded", "truth")

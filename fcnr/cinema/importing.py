@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from render.basics.errors import FCNRError
 from fcnr.cinema import cameras, sidecar
 from fcnr.cinema.database import Table, read_table
 from fcnr.images import image_path, read_image, timestep_dir, write_image
+from render.basics.errors import FCNRError
 from render.views import SNAP, sorted_views
 
 TIME_COLUMNS = ("time", "timestep")

@@ -19,9 +19,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from fcnr.cinema.cameras import CONVENTIONS
 from render.basics.atomic import read_json, write_json
 from render.basics.errors import FCNRError
-from fcnr.cinema.cameras import CONVENTIONS
 
 NAME, FORMAT, VERSION = "fcnr-cinema.json", "fcnr-cinema", 1
 COLUMNS = {

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from render.basics.errors import FCNRError
 from fcnr.codec.model import latents_crc
 from fcnr.codec.params import view_params
 from fcnr.codec.shard import PairEntry, Shard, ShardHeader, encode_payload
 from fcnr.images import image_path, read_image, to_tensor, to_uint8
+from render.basics.errors import FCNRError
 from render.views import view_pairs
 
 

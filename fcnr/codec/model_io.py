@@ -19,10 +19,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from render.basics.atomic import write_bytes, write_json
-from render.basics.errors import FCNRError
 from fcnr.codec.model import FCNRModel, build_model
 from fcnr.codec.model_files import CONFIG, WEIGHTS
+from render.basics.atomic import write_bytes, write_json
+from render.basics.errors import FCNRError
 
 STORED_DTYPE = torch.float16
 CODER_TABLES = "laplace."  # the entropy coder's buffers: kept exactly as built

@@ -34,12 +34,12 @@ def run(args: argparse.Namespace) -> int:
     """Writes OUT/q{Q}/metrics.csv and timing.json for every setting, prints one line each; returns 0."""
     from functools import partial
 
-    from render.basics.errors import FCNRError
     from fcnr.baselines import make_codec
     from fcnr.baselines.evaluate import evaluate_codec, setting_dir, write_result
     from fcnr.evaluation.evaluate import image_metrics
     from fcnr.evaluation.metrics import LPIPSMetric
     from fcnr.training.split import read_split
+    from render.basics.errors import FCNRError
     from render.views import read_views
 
     codecs = [make_codec(args.codec, q) for q in args.quality]

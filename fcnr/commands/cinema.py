@@ -57,8 +57,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from render.basics.errors import FCNRError
     from fcnr.cinema.importing import check_images, plan_import, write_images
+    from render.basics.errors import FCNRError
     from render.views import write_views
 
     if not (args.out or args.views):

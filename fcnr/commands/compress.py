@@ -21,12 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the shards and prints their size, bits per pixel and encoding speed; returns 0."""
-    from render.basics.atomic import write_json
     from fcnr.codec.coding import Timer, compress_timestep
     from fcnr.codec.model_files import model_id
     from fcnr.codec.model_io import load_model
     from fcnr.codec.shard import write_shard
     from fcnr.commands.lists import parallel_lists
+    from render.basics.atomic import write_json
     from render.views import read_views
 
     jobs = parallel_lists(("IMAGES_DIR", args.images_dir), ("--timestep", args.timestep), ("--out", args.out),

@@ -22,12 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the decoded PNGs and prints the decoding speed; returns 0."""
-    from render.basics.errors import FCNRError
     from fcnr.codec.model_files import model_id
     from fcnr.codec.model_io import load_model
     from fcnr.codec.shard import read_shard
     from fcnr.codec.synthesis import resolve_path
     from fcnr.commands.lists import parallel_lists
+    from render.basics.errors import FCNRError
 
     try:
         resolve_path(args.synthesis)  # a bad --synthesis is refused before any file is read
@@ -54,9 +54,9 @@ def _decode(shard, model, mid: str, out: str, timing_json: str | None, view: int
 
     import torch
 
-    from render.basics.atomic import write_json
     from fcnr.codec.coding import Timer, decode_all, decode_view
     from fcnr.images import ImageWriter, image_path
+    from render.basics.atomic import write_json
 
     timer = Timer()
     if view is not None:

@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
 def _timestep(args: argparse.Namespace) -> int:
     import time
 
-    from render.basics.atomic import write_json
     from fcnr.evaluation.evaluate import evaluate_timestep, write_metrics_csv
     from fcnr.training.split import read_split
+    from render.basics.atomic import write_json
     from render.views import read_views
 
     lpips = None
@@ -74,8 +74,6 @@ def _gather(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from render.basics.atomic import write_json
-    from render.basics.errors import FCNRError
     from fcnr.evaluation.evaluate import (
         gather_metrics,
         summarize,
@@ -83,6 +81,8 @@ def _gather(args: argparse.Namespace) -> int:
         write_metrics_csv,
     )
     from fcnr.training.split import read_split
+    from render.basics.atomic import write_json
+    from render.basics.errors import FCNRError
 
     rows = gather_metrics(args.parts, read_split(args.split))
     statuses = []

@@ -63,12 +63,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from render.basics.atomic import write_json
-    from render.basics.errors import FCNRError
     from fcnr.inr.data import image_set
     from fcnr.inr.models import sized_config
     from fcnr.inr.run import RunDir
     from fcnr.inr.train import INRSettings, INRTrainer, encode
+    from render.basics.atomic import write_json
+    from render.basics.errors import FCNRError
 
     if args.epochs < 1 or (args.minutes is not None and args.minutes <= 0):
         raise FCNRError(f"--epochs must be at least 1 and --minutes positive, got {args.epochs} and {args.minutes}")
@@ -88,11 +88,11 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _decode(args: argparse.Namespace) -> int:
-    from render.basics.atomic import write_json
-    from render.basics.errors import FCNRError
     from fcnr.inr.data import view_angles
     from fcnr.inr.decode import decode_images
     from fcnr.inr.header import read_header
+    from render.basics.atomic import write_json
+    from render.basics.errors import FCNRError
     from render.views import read_views
 
     angles = view_angles(read_views(args.views))
@@ -111,10 +111,10 @@ def _decode(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from render.basics.atomic import write_json
     from fcnr.evaluation.evaluate import mean_metrics, write_metrics_csv
     from fcnr.inr.run import RunDir, score, timing
     from fcnr.training.split import read_split
+    from render.basics.atomic import write_json
     from render.views import read_views
 
     lpips = None

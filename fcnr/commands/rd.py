@@ -29,7 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Writes the RD table (and the BD table); prints the BD-rates; returns 0."""
-    from render.basics.errors import FCNRError
     from fcnr.baselines import label
     from fcnr.evaluation.rd import (
         BD_COLUMNS,
@@ -41,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         write_table,
     )
     from fcnr.inr import METHODS as INR_METHODS
+    from render.basics.errors import FCNRError
 
     points = []
     for method, lmbda, run_dir in args.learned:

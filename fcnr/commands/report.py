@@ -16,9 +16,9 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from fcnr.report.build import build_report
     from render.basics.atomic import write_text
     from render.basics.errors import FCNRError
-    from fcnr.report.build import build_report
 
     if not Path(args.root).is_dir():
         raise FCNRError(f"{args.root}: no such results folder; run the workflow first")

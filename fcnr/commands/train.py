@@ -6,10 +6,10 @@ import argparse
 from functools import cache
 from pathlib import Path
 
-from render.basics.errors import FCNRError
-from render.basics.schema import load_yaml, validate
 from fcnr.codec.variants import VARIANTS
 from fcnr.devices import add_device_argument, resolve_device
+from render.basics.errors import FCNRError
+from render.basics.schema import load_yaml, validate
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
 MODEL_KEYS = ("variant", "N", "M", "heads", "pe_L", "pe_b")

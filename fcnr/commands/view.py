@@ -23,11 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serves the page until interrupted; returns 0."""
-    from render.basics.errors import FCNRError
     from fcnr.devices import resolve_device
     from fcnr.viewer.decoding import ImageSource
     from fcnr.viewer.run import open_run
     from fcnr.viewer.server import ViewerServer
+    from render.basics.errors import FCNRError
 
     if not 0 <= args.port <= 65535:
         raise FCNRError(f"--port {args.port}: a port is 0..65535 (0 picks a free one)")

@@ -22,11 +22,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from render.basics.atomic import write_text
-from render.basics.errors import FCNRError
 from fcnr.codec.variants import MAIN
 from fcnr.evaluation.bdrate import bd_psnr, bd_rate
 from fcnr.evaluation.evaluate import mean_metrics, read_metrics_csv, timing
+from render.basics.atomic import write_text
+from render.basics.errors import FCNRError
 
 RD_COLUMNS = ("method", "setting", "value", "images", "bpp", "psnr", "msssim", "flip", "lpips",
               "train_seconds", "encode_seconds", "decode_seconds", "et_hours", "dt_seconds")  # fmt: skip

@@ -44,11 +44,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from render.basics.atomic import write_bytes
 from fcnr.inr.base import INR
 from fcnr.inr.header import MAGIC, PREFIX, U32, VERSION, Header, header_fields, read_checked
 from fcnr.inr.models import build_model
 from fcnr.inr.quantize import WHOLE, Quantized, quantize
+from render.basics.atomic import write_bytes
 
 WEIGHT_BITS = 8
 EMBED_BITS = 6

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from render.basics.errors import FCNRError
 from fcnr.codec.params import view_params
 from fcnr.images import image_path, read_image, timestep_dir, to_tensor
+from render.basics.errors import FCNRError
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from render.basics.errors import FCNRError
 from fcnr.codec.model_io import load_state
 from fcnr.codec.params import view_params
 from fcnr.images import image_path, timestep_dir, to_uint8, write_image
 from fcnr.inr.bitstream import Bitstream, read_bitstream, views_crc
 from fcnr.inr.models import build_model
+from render.basics.errors import FCNRError
 
 
 class Decoder:

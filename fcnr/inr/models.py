@@ -21,13 +21,13 @@ from typing import Any
 
 import torch
 
-from render.basics.errors import FCNRError
 from fcnr.inr import METHODS
 from fcnr.inr.base import INR
 from fcnr.inr.enerv import ENeRV
 from fcnr.inr.hnerv import HNeRV
 from fcnr.inr.layers import up_strides
 from fcnr.inr.nervi import NeRVILike
+from render.basics.errors import FCNRError
 
 CLASSES: dict[str, type[INR]] = {"enerv": ENeRV, "hnerv": HNeRV, "nervi": NeRVILike}
 MIN_WIDTH = 4

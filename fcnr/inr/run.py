@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from render.basics.atomic import read_json as atomic_read_json
-from render.basics.errors import FCNRError
 from fcnr.evaluation.evaluate import image_metrics
 from fcnr.images import image_path, read_image, timestep_dir
 from fcnr.inr.header import read_header
+from render.basics.atomic import read_json as atomic_read_json
+from render.basics.errors import FCNRError
 
 LOG_COLUMNS = ("epoch", "step", "loss", "psnr", "lr", "seconds")
 LOG = "train_log.csv"  # in RUN/model/, one row per epoch

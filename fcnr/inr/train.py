@@ -27,8 +27,6 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from tqdm import tqdm
 
-from render.basics.atomic import write_bytes, write_json, write_text
-from render.basics.errors import FCNRError
 from fcnr.codec.model_io import load_state, state_tensors
 from fcnr.inr.bitstream import write_bitstream
 from fcnr.inr.data import ImageSet
@@ -38,6 +36,8 @@ from fcnr.inr.recipes import RECIPES
 from fcnr.inr.run import LOG, LOG_COLUMNS
 from fcnr.training.checkpoints import latest_checkpoint, restore, save_checkpoint
 from fcnr.training.schedule import learning_rate
+from render.basics.atomic import write_bytes, write_json, write_text
+from render.basics.errors import FCNRError
 
 CONFIG, WEIGHTS, SUMMARY = "config.json", "weights.safetensors", "train_summary.json"
 

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from render.basics.errors import FCNRError
 from fcnr.evaluation.evaluate import read_metrics_csv
+from render.basics.errors import FCNRError
 
 PAPER_FIGURES = Path(__file__).with_name("paper_figures.yaml")
 MODES = ("ir", "dvr")

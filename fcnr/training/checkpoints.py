@@ -16,8 +16,8 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from render.basics.atomic import write_bytes, write_json
 from fcnr.codec.model_io import load_state, state_tensors
+from render.basics.atomic import write_bytes, write_json
 
 KEEP = 2  # checkpoints kept per folder: the newest and the one before it
 

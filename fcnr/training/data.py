@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from render.basics.errors import FCNRError
 from fcnr.codec.params import view_params
 from fcnr.images import image_path, read_image, timestep_dir, to_tensor
 from fcnr.training.split import read_split
+from render.basics.errors import FCNRError
 from render.views import read_views, view_pairs
 
 

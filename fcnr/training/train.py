@@ -27,14 +27,14 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from render.basics.atomic import write_json, write_text
-from render.basics.errors import FCNRError
 from fcnr.codec.model import FCNRModel, build_model
 from fcnr.codec.model_io import save_model
 from fcnr.training.checkpoints import latest_checkpoint, restore, save_checkpoint
 from fcnr.training.data import PairDataset, crop_window, random_crop
 from fcnr.training.schedule import learning_rate
 from fcnr.training.warm_start import warm_start
+from render.basics.atomic import write_json, write_text
+from render.basics.errors import FCNRError
 
 LOG_COLUMNS = ("step", "epoch", "loss", "bpp", "psnr", "lr", "seconds")
 CLIP_NORM = 2.5  # the reference code's gradient clipping

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import torch
 
-from render.basics.errors import FCNRError
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import CODER_TABLES, load_model
 from fcnr.training.base_model import read_provenance
+from render.basics.errors import FCNRError
 
 
 def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from render.basics.errors import FCNRError
 from fcnr.viewer.decoding import Served
 from fcnr.viewer.run import Run
+from render.basics.errors import FCNRError
 
 META_FORMAT, META_VERSION = "fcnr-viewer-meta", 1
 SOURCES = ("decoded", "truth", "error")

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from cachetools import LRUCache
 
-from render.basics.errors import FCNRError
 from fcnr.images import read_image
 from fcnr.viewer.run import Run
+from render.basics.errors import FCNRError
 from render.rendering import png_bytes
 
 # Neighbouring views prefetched at the requested timestep.

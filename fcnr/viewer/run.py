@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from render.basics.errors import FCNRError
 from fcnr.evaluation.evaluate import read_metrics_csv
 from fcnr.images import image_path, timestep_dir
+from render.basics.errors import FCNRError
 from render.rendering import MODES
 from render.views import read_views
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from render.basics.errors import FCNRError
 from fcnr.viewer import api
 from fcnr.viewer.decoding import ImageSource, NoGroundTruth
 from fcnr.viewer.run import Run
+from render.basics.errors import FCNRError
 
 STATIC = Path(__file__).with_name("static")
 # URL path -> (file in static/, content type)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from render.basics.errors import FCNRError
 from fcnr.report.context import MODE_NAMES, ReportContext
 from fcnr.report.html import figure, fmt, plt, table
+from render.basics.errors import FCNRError
 
 TITLE = "Training curve"
 ORDER = 50
