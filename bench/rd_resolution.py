@@ -59,7 +59,7 @@ from fcnr.evaluation.bdrate import bd_rate
 from fcnr.evaluation.metrics import ms_ssim, psnr
 from fcnr.evaluation.rd import msssim_db, write_table
 from fcnr.images import image_path, timestep_dir
-from fcnr.training.base_model import read_provenance
+from fcnr.training.base_model import read_provenance, seen_timesteps
 from fcnr.training.data import source_datasets
 from fcnr.training.split import training_timesteps, training_views, write_split_csv
 from render.basics.atomic import read_json, write_json
@@ -172,7 +172,7 @@ def check_held_out(config: dict, ds: str, held_out: Sequence[int], base: Path, m
         if provenance is None:
             raise FCNRError(f"{base_dir(base, mode)}: no base.json, so what the base model saw is unknown; "
                             "use a published base model (fcnr/zoo/)")  # fmt: skip
-        overlap = sorted(set(held_out) & set(provenance["datasets"].get(ds, {}).get("timesteps", [])))
+        overlap = sorted(set(held_out) & set(seen_timesteps(provenance).get(ds, [])))
         if overlap:
             raise FCNRError(f"{base_dir(base, mode) / 'base.json'}: the base model saw {ds} timestep(s) {overlap}; "
                             "pick held-out timesteps it did not see")  # fmt: skip

@@ -2,13 +2,18 @@
 
 A base model is trained on other timesteps of the datasets than the ones any report uses (each
 manifest's ``timesteps`` window), so warm-starting from it never makes a scored image a seen one.
-Its published folder holds the model (``config.json``, ``weights.safetensors``), its training
-curve and summary and ``base.json``::
+Its published folder holds the model (``config.json``, ``weights.safetensors`` in float16), its
+training curve and summary and ``base.json`` (format ``fcnr-base`` version 2)::
 
-    {"format": "fcnr-base", "version": 1, "mode": "ir",
+    {"format": "fcnr-base", "version": 2, "mode": "ir", "curve_every": 5,
      "datasets": {"tornado": {"timesteps": [30, ...], "used_timesteps": [0, ...], "manifest": "data/tornado.yaml",
                               "volume_shape": [128, 128, 128], "render": {...}}, ...},
-     "views": {"frequency": 4, "count": 162}, "image_size": 128, "train": {...}, "command": "..."}
+     "images": [{"size": 128, "views": {"frequency": 4, "count": 162}, "timesteps": {"tornado": [30, ...]}}, ...],
+     "train": {...}, "init": null | {"path": "fcnr/zoo/base-128/ir", "base": {<that model's base.json>}},
+     "command": "snakemake --cores 2 base_model ..."}
+
+``datasets`` lists every timestep the model itself trained on (at any size); a model that continued
+from another base also saw what ``init.base`` says (``seen_timesteps`` follows the chain).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from render.manifest import parse_timesteps, used_timesteps
 from render.volumes import check_timesteps
 
 PROVENANCE = "base.json"
-FORMAT, VERSION = "fcnr-base", 1
+FORMAT, VERSION = "fcnr-base", 2
 PUBLISHED = ("config.json", "weights.safetensors", "train_log.csv", "train_summary.json")
 
 
@@ -73,3 +78,13 @@ def read_provenance(model_dir: str | os.PathLike) -> dict | None:
     if data.get("format") != FORMAT or data.get("version") != VERSION:
         raise FCNRError(f"{path}: not a {FORMAT} v{VERSION} file")
     return data
+
+
+def seen_timesteps(provenance: dict) -> dict[str, list[int]]:
+    """Returns {dataset: timesteps} a base model saw at any size, its ``init`` chain included."""
+    seen: dict[str, set[int]] = {}
+    while provenance:
+        for ds, data in provenance["datasets"].items():
+            seen.setdefault(ds, set()).update(data["timesteps"])
+        provenance = (provenance.get("init") or {}).get("base")
+    return {ds: sorted(ts) for ds, ts in seen.items()}

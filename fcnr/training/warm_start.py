@@ -16,7 +16,7 @@ import torch
 
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import CODER_TABLES, load_model
-from fcnr.training.base_model import read_provenance
+from fcnr.training.base_model import read_provenance, seen_timesteps
 from render.basics.errors import FCNRError
 
 
@@ -47,9 +47,15 @@ def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
 
 
 def seen_by(model_dir: Path) -> dict | None:
-    """Returns what a published base model saw ({datasets: {ds: timesteps}, views, image_size}), else None."""
+    """Returns what a published base model saw ({datasets: {ds: timesteps}, images: [{size, views}]}), else None.
+
+    Both follow the chain of base models it continued from.
+    """
     provenance = read_provenance(model_dir)
     if provenance is None:
         return None
-    return {"datasets": {ds: d["timesteps"] for ds, d in provenance["datasets"].items()},
-            "views": provenance["views"]["count"], "image_size": provenance["image_size"]}  # fmt: skip
+    images, chain = [], provenance
+    while chain:
+        images += [{"size": i["size"], "views": i["views"]["count"]} for i in chain["images"]]
+        chain = (chain.get("init") or {}).get("base")
+    return {"datasets": seen_timesteps(provenance), "images": images}

@@ -195,7 +195,11 @@ def init_dir(ds, mode):
     A relative path is looked up in the working directory, then in the repository (the committed
     base models); one under results/ is left as it is, for a rule of this workflow to make.
     """
-    value = settings(ds)["train"].get("init")
+    return resolve_init(settings(ds)["train"].get("init"), mode)
+
+
+def resolve_init(value, mode):
+    """Returns a `train.init` value's folder for one mode (see init_dir), or None when it is unset."""
     if not value:
         return None
     path = Path(value.replace("{mode}", mode))

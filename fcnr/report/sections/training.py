@@ -68,7 +68,7 @@ def warm_starts(ctx: ReportContext) -> str:
         base = init.get("base")
         seen = "" if base is None else "; ".join(f"{ds} t {ranges(ts)}" for ds, ts in base["datasets"].items())
         if base:
-            seen += f" ({base['views']} views, {base['image_size']}²)"
+            seen += " (" + ", ".join(f"{i['views']} views at {i['size']}²" for i in base["images"]) + ")"
         rows.append([MODE_NAMES[mode], f"yes: {init['path']} (model {init['model_id']}, {init['variant']})",
                      seen or "not a published base model", fmt(len(init["fresh"]))])  # fmt: skip
     return table(["mode", "warm-started", "images the start model saw", "tensors trained from scratch"], rows,
