@@ -15,7 +15,7 @@ from safetensors.torch import load_file
 from fcnr.cli import main
 from fcnr.codec.model import build_model
 from fcnr.codec.model_io import save_model
-from fcnr.training.base_model import base_timesteps, check_disjoint, read_provenance
+from fcnr.training.base_model import base_timesteps, check_disjoint, read_provenance, seen_timesteps
 from fcnr.training.schedule import learning_rate
 from fcnr.training.warm_start import warm_start
 from render.basics.errors import FCNRError
@@ -116,7 +116,8 @@ def test_a_variant_takes_the_shared_convolutions_and_keeps_its_own_blocks(tmp_pa
 
 def test_a_model_of_other_sizes_is_not_compatible(tmp_path):
     save_model(build_model({"N": 8, "M": 4, "t_range": [0, 1]}).eval(), tmp_path / "small")
-    with pytest.raises(FCNRError, match=r"--init .*small: not compatible with this model .*g_a\.0\.left\.weight"):
+    with pytest.raises(FCNRError, match=r"--init .*small: not compatible with this model: its sizes \(N=8, M=4\) "
+                       r"are not this model's \(N=16, M=4\); g_a\.0\.left\.weight .* or from scratch"):
         warm_start(build_model({"N": 16, "M": 4, "t_range": [0, 1]}), tmp_path / "small")
 
 
@@ -145,11 +146,22 @@ def test_committed_base_models_never_saw_a_used_timestep_of_any_manifest():
     manifests = {ds: load_manifest(ds) for ds in known_datasets()}
     for folder in bases:
         provenance = read_provenance(folder)
-        assert set(provenance["datasets"]) <= set(manifests), folder
-        for ds, seen in provenance["datasets"].items():
-            overlap = set(seen["timesteps"]) & set(used_timesteps(manifests[ds]))
+        seen = seen_timesteps(provenance)  # at every size, through the chain of bases it continued from
+        assert set(seen) <= set(manifests), folder
+        for ds, timesteps in seen.items():
+            overlap = set(timesteps) & set(used_timesteps(manifests[ds]))
             assert not overlap, f"{folder}: {ds} timesteps {sorted(overlap)} are scored by reports"
+        for images in provenance["images"]:  # each size's timesteps are among the ones base.json lists
+            for ds, timesteps in images["timesteps"].items():
+                assert set(timesteps) <= set(provenance["datasets"][ds]["timesteps"]), (folder, images["size"])
         weights = load_file(folder / "weights.safetensors")
         assert {t.dtype for k, t in weights.items() if not k.startswith("laplace.")} == {torch.float16}
         summary = json.loads((folder / "train_summary.json").read_text())
         assert math.isfinite(summary["seconds"]) and len((folder / "train_log.csv").read_text().splitlines()) > 1
+
+
+def test_what_a_base_saw_includes_the_base_it_continued_from():
+    first = {"datasets": {"tornado": {"timesteps": [30, 31]}}, "images": [], "init": None}
+    second = {"datasets": {"tornado": {"timesteps": [33]}, "vortex": {"timesteps": [2]}}, "images": [],
+              "init": {"path": "fcnr/zoo/first/ir", "base": first}}  # fmt: skip
+    assert seen_timesteps(second) == {"tornado": [30, 31, 33], "vortex": [2]}

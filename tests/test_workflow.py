@@ -116,7 +116,16 @@ def test_every_contract_output_exists_and_is_valid(run_dir):
         assert summary["bpp_with_decoder"] > summary["bpp_shards"] > 0
         assert summary["lpips"]["available"] or summary["lpips"]["reason"]
 
+    # The test config's base model trained on two image sizes; base.json says which images at each.
+    base = json.loads((run_dir / "results" / "base" / "zoo" / "ir" / "base.json").read_text())
+    assert [(i["size"], i["views"]["count"], i["timesteps"]) for i in base["images"]] == [
+        (64, 12, {"tornado": [30, 31]}), (32, 12, {"tornado": [30]})]  # fmt: skip
+    assert base["datasets"]["tornado"]["timesteps"] == [30, 31] and base["init"] is None
+    summary = json.loads((run_dir / "results" / "base" / "zoo" / "ir" / "train_summary.json").read_text())
+    assert sorted(s["image_size"][0] for s in summary["sources"]) == [32, 64]
+
     html = (res / "report.html").read_text()
+    assert "12 views at 64², 12 views at 32²" in html
     assert len(html) > 50_000 and html.count("<table") >= 5 and "data:image/png;base64," in html
     assert 'class="error"' not in html, "a report section failed"
     for log in ("volumes.log", "views.log", "ir/train.log", "dvr/render/t0000.log", "ir/compress.log",
@@ -152,7 +161,8 @@ def test_the_shards_of_a_mode_build_only_what_they_need(tmp_path):
     counts = job_counts(snakemake(tmp_path, "-n", f"results/{DS}/ir/shards").stdout)
     # Training images come from the first timestep only; the shards need every timestep. No DVR.
     # The test config warm-starts from a tiny IR base model built under results/ (two timesteps).
-    base = {"base_volumes": 1, "base_views": 1, "base_split": 1, "base_render": 2, "base_train": 1, "base_publish": 1}
+    # Its two sizes: 64^2 renders both base timesteps, 32^2 every second one.
+    base = {"base_volumes": 1, "base_views": 1, "base_split": 2, "base_render": 3, "base_train": 1, "base_publish": 1}
     expected = {"volumes": 1, "views": 1, "split": 1, "render": len(TIMESTEPS), "train": 1, "compress": 1}
     assert counts == expected | base
 

@@ -33,8 +33,11 @@ def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
     clashes = [f"{k} {tuple(source[k].shape)} vs {tuple(v.shape)}" for k, v in target.items()
                if k in source and source[k].shape != v.shape]  # fmt: skip
     if clashes:
-        raise FCNRError(f"--init {source_dir}: not compatible with this model (other sizes?): {clashes[0]}"
-                        + (f" and {len(clashes) - 1} more" if len(clashes) > 1 else ""))  # fmt: skip
+        sizes = ", ".join(f"{k}={model.config[k]}" for k in ("N", "M"))
+        theirs = ", ".join(f"{k}={source_model.config[k]}" for k in ("N", "M"))
+        raise FCNRError(f"--init {source_dir}: not compatible with this model: its sizes ({theirs}) are not "
+                        f"this model's ({sizes}); {clashes[0]}" + (f" and {len(clashes) - 1} more" if len(clashes) > 1 else "")
+                        + "; train with the base model's N and M, or from scratch (no --init)")  # fmt: skip
     shared = {k: v for k, v in source.items() if k in target}
     if not any(k.startswith("g_s.") for k in shared):
         raise FCNRError(f"--init {source_dir}: shares no decoder weights with this model")
