@@ -42,3 +42,14 @@ def test_inr_table2_prints_a_row_per_rd_point(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["inr_table2", str(tmp_path / "tornado")])
     assert inr_table2.main() == 0
     assert "| tornado | IR | FCNR | lambda 1000 |" in capsys.readouterr().out
+
+
+def test_capacity_counts_each_stage_and_grows_with_n(capsys):
+    from bench import capacity
+
+    capacity.main(["--sizes", "32", "--capacities", "8/4", "16/4", "--time", "--threads", "1"])
+    rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [r[0].strip() for r in rows] == ["8/4", "16/4"]
+    decode = [float(r[len(capacity.STAGES) + 3]) for r in rows]
+    assert 0 < decode[0] < decode[1]
+    assert all(float(v) > 0 for r in rows for v in r[-5:])
