@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -60,7 +61,10 @@ def test_hires_config_is_the_default_run_at_512_with_crops():
     assert 10 * hires["views"]["frequency"] ** 2 + 2 == 92 and hires["timesteps"]["count"] == 6
     assert hires["render"]["size"] == 512 and hires["modes"] == ["ir", "dvr"]
     assert hires["train"]["crop"] == 128 < hires["render"]["size"]  # fine-tunes train on windows
-    assert hires["train"]["init"] == default["train"]["init"] and hires["baselines"]["enabled"]
+    assert hires["baselines"]["enabled"] and hires["train"]["N"] == default["train"]["N"]
+    for mode in hires["modes"]:  # warm-started from a base model that saw renders at the run's size
+        base = json.loads((REPO / hires["train"]["init"].format(mode=mode) / "base.json").read_text())
+        assert hires["render"]["size"] in {images["size"] for images in base["images"]}
 
 
 SCHEMA_ERRORS = {
