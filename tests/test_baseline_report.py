@@ -100,6 +100,20 @@ def test_bd_table_and_verdict(tornado):
     assert "do not overlap" in body and re.search(r"differs from HEVC \(x265\) \(-\d+\.\d\d dB\)", body)
 
 
+def test_bd_section_says_where_fcnr_stops_and_who_goes_on(tornado):
+    body = section(tornado, "bd_rates")
+    assert "FCNR&#x27;s highest quality here is 35.00 dB (lambda 2,000.0, 0.2000 bpp)" in body
+    assert "go on without FCNR: HEVC (x265) to 45.00 dB (0.2000 bpp). For a higher" in body
+    assert "JPEG to" not in body  # JPEG's top point only equals FCNR's
+
+
+def test_reach_without_a_higher_baseline():
+    points = [{"method": "fcnr", "setting": "lambda", "value": 100.0, "bpp": 0.1, "psnr": 40.0},
+              {"method": "jpeg", "setting": "quality", "value": 90, "bpp": 0.5, "psnr": 39.0}]  # fmt: skip
+    assert bd_rates.reach(points, "ir").endswith("no baseline reaches a higher PSNR.")
+    assert bd_rates.reach(points[1:], "ir") is None
+
+
 def test_ablation_has_the_paper_beside_this_run(tornado):
     body = section(tornado, "ablation")
     cells = re.findall(r"<td>([^<]*)</td>", body)

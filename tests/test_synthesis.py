@@ -84,17 +84,23 @@ def test_the_reference_path_can_be_forced_by_environment_and_option(coded, monke
     monkeypatch.setenv(synthesis.ENV, "reference")
     assert model.synthesis().path == "reference"
     monkeypatch.setenv(synthesis.ENV, "fastest")
-    with pytest.raises(ValueError, match="fastest"):
+    with pytest.raises(ValueError, match=r"\$FCNR_SYNTHESIS: synthesis path 'fastest'"):
         model.synthesis()
     with pytest.raises(ValueError, match="slow"):
         Synthesis(model.g_s, "slow")
 
 
-def test_decompress_refuses_an_unknown_path_naming_the_option(tmp_path, capsys):
+def test_decompress_refuses_an_unknown_path_naming_the_option(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(synthesis.ENV, raising=False)
     torch.manual_seed(0)
     save_model(build_model({"N": 16, "M": 8, "heads": 2, "t_range": [0, 9]}).eval(), tmp_path / "m")
     write_shard(tmp_path / "s.fcnr", ShardHeader(model_id(tmp_path / "m"), 64, 64, 3), [])
     code = main(["decompress", str(tmp_path / "s.fcnr"), "--model", str(tmp_path / "m"), "--out", str(tmp_path / "o"),
                  "--synthesis", "fastest", "--device", "cpu"])  # fmt: skip
     assert code != 0
-    assert "--synthesis" in capsys.readouterr().err
+    assert "--synthesis: synthesis path 'fastest'" in capsys.readouterr().err
+    monkeypatch.setenv(synthesis.ENV, "fastest")
+    code = main(["decompress", str(tmp_path / "s.fcnr"), "--model", str(tmp_path / "m"), "--out", str(tmp_path / "o"),
+                 "--device", "cpu"])  # fmt: skip
+    assert code != 0
+    assert "$FCNR_SYNTHESIS: synthesis path 'fastest'" in capsys.readouterr().err

@@ -41,9 +41,10 @@ ENV = "FCNR_SYNTHESIS"
 
 def resolve_path(name: str | None) -> str:
     """Returns the path to use for ``name`` (None: ``$FCNR_SYNTHESIS``, else auto)."""
+    source = "--synthesis" if name else f"${ENV}" if os.environ.get(ENV) else "default"
     name = (name or os.environ.get(ENV) or "auto").strip()
     if name not in CHOICES:
-        raise ValueError(f"synthesis path {name!r}: choose one of {', '.join(CHOICES)}")
+        raise ValueError(f"{source}: synthesis path {name!r}: choose one of {', '.join(CHOICES)}")
     return "fast-fp32" if name == "auto" else name
 
 

@@ -30,9 +30,9 @@ def run(args: argparse.Namespace) -> int:
     from render.basics.errors import FCNRError
 
     try:
-        resolve_path(args.synthesis)  # a bad --synthesis is refused before any file is read
+        resolve_path(args.synthesis)  # a bad --synthesis or $FCNR_SYNTHESIS is refused before any file is read
     except ValueError as exc:
-        raise FCNRError(f"--synthesis: {exc}") from exc
+        raise FCNRError(str(exc)) from exc
     jobs = parallel_lists(("SHARD", args.shard), ("--out", args.out), ("--timing-json", args.timing_json))
     if args.view is not None and len(jobs) > 1:
         raise FCNRError(f"--view: decodes one view of one shard; got {len(jobs)} shards")

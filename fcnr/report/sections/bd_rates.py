@@ -6,9 +6,11 @@ import math
 from typing import Any
 
 from fcnr.baselines import label
-from fcnr.report.baselines import bd_table, compared
+from fcnr.codec.variants import MAIN
+from fcnr.evaluation.rd import curves
+from fcnr.report.baselines import bd_table, compared, rd_points
 from fcnr.report.context import MODE_NAMES, ReportContext
-from fcnr.report.html import esc, note, table
+from fcnr.report.html import esc, fmt, note, table
 
 TITLE = "BD-rate of FCNR against each baseline"
 ORDER = 61
@@ -40,6 +42,22 @@ def verdict(rows: list[dict[str, Any]], mode: str) -> str:
     return f"{MODE_NAMES[mode]}: " + "; ".join(parts) + "."
 
 
+def reach(points: list[dict[str, Any]], mode: str) -> str | None:
+    """Returns where FCNR's sweep stops in PSNR and which baselines go on above it (None without FCNR)."""
+    tops = {method: max(group, key=lambda p: p["psnr"]) for method, group in curves(points).items()}
+    if MAIN not in tops:
+        return None
+    ours = tops.pop(MAIN)
+    beyond = sorted((p for p in tops.values() if p["psnr"] > ours["psnr"]), key=lambda p: -p["psnr"])
+    head = (f"{MODE_NAMES[mode]}: FCNR's highest quality here is {ours['psnr']:.2f} dB "
+            f"({ours['setting']} {fmt(ours['value'], 1)}, {ours['bpp']:.4f} bpp)")  # fmt: skip
+    if not beyond:
+        return head + "; no baseline reaches a higher PSNR."
+    others = ", ".join(f"{label(p['method'])} to {p['psnr']:.2f} dB ({p['bpp']:.4f} bpp)" for p in beyond)
+    return (f"{head}; above it the curves go on without FCNR: {others}. For a higher quality, use one of "
+            "those or add a larger lambda to baselines.learned.lambdas.")  # fmt: skip
+
+
 def render(ctx: ReportContext) -> str | None:
     """Returns the BD-rate table of every mode, or None without BD tables."""
     tables = {mode: bd_table(ctx, mode) for mode in ctx.modes}
@@ -61,6 +79,9 @@ def render(ctx: ReportContext) -> str | None:
                   "BD-rate (MS-SSIM)", "why n/a"]  # fmt: skip
         parts.append(table(header, body, caption=f"{MODE_NAMES[mode]}: FCNR vs each baseline"))
         parts.append(f"<p>{esc(verdict(rows, mode))}</p>")
+        limit = reach(rd_points(ctx, mode) or [], mode)
+        if limit:
+            parts.append(f"<p>{esc(limit)}</p>")
         if rows and all(r["points_test"] < 2 for r in rows):
             parts.append(note(
                 f"{MODE_NAMES[mode]}: FCNR has one point here, so no BD-rate: add lambdas to "
