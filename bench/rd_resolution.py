@@ -322,19 +322,24 @@ def codec_point(a, mode_dir: Path, eval_dir: Path, name: str, quality: int) -> d
 
 def bd_cell(anchor: list[dict], test: list[dict], quality: str) -> tuple[float, str]:
     """Returns (BD-rate in %, "") of ``test`` against ``anchor`` on ``quality``, or (NaN, why there is none)."""
-    curves = []
-    for points in (anchor, test):
-        ordered = sorted(points, key=lambda p: p["bpp"])
-        values = [msssim_db(p[quality]) if quality == "msssim" else p[quality] for p in ordered]
-        if len(values) < 2:
-            return float("nan"), "one point"
-        if np.any(np.diff(values) <= 0):
-            return float("nan"), f"not monotone ({method_label(points[0]['method'])})"
-        curves.append(([p["bpp"] for p in ordered], values))
+    curves = [([p["bpp"] for p in points], [msssim_db(p[quality]) if quality == "msssim" else p[quality] for p in points])
+              for points in (anchor, test)]  # fmt: skip
     try:
         return bd_rate(*curves[0], *curves[1]), ""
     except ValueError as exc:
-        return float("nan"), "no overlap" if "do not overlap" in str(exc) else str(exc)
+        return float("nan"), bd_note(str(exc), anchor, test)
+
+
+def bd_note(message: str, anchor: list[dict], test: list[dict]) -> str:
+    """Returns the table's short note for a BD error ``message`` of ``fcnr.evaluation.bdrate``."""
+    curve = test if message.startswith("test") else anchor
+    if "at least" in message:
+        return "one point"
+    if "do not overlap" in message:
+        return "no overlap"
+    if "not monotone" in message:
+        return f"not monotone ({method_label(curve[0]['method'])})"
+    return message
 
 
 def bd_rows(points: list[dict], where: dict) -> list[dict]:

@@ -99,6 +99,7 @@ def test_pchip_works_with_three_points_cubic_does_not():
         (([0, 2, 3], [30, 31, 32]), FAU_TEST, "positive"),
         (([1, 2], [30, 31, 32]), FAU_TEST, "differ in length"),
         (([1, 2, 3], [30, float("nan"), 32]), FAU_TEST, "finite"),
+        (FAU_ANCHOR, ([0.1, 0.2, 0.3], [33, 35, 34]), "test curve is not monotone: quality 35 at rate 0.2"),
     ],
 )
 def test_bad_curves_are_errors(anchor, test, message):

@@ -67,6 +67,8 @@ def _checked(rate_a, quality_a, rate_t, quality_t, method: str, by: str):
         if np.any(np.diff(x) == 0):
             raise ValueError(f"{label} curve: two points share the same {by} {x[np.argmin(np.diff(x))]:.6g}")
         sorted_curves.append((rate[order], quality[order]))
+    for label, (rate, quality) in zip(("anchor", "test"), curves):
+        _require_monotone(rate, quality, label)
     (x_a, x_t) = (c[axis] for c in sorted_curves)
     if not min(x_a[-1], x_t[-1]) > max(x_a[0], x_t[0]):
         raise ValueError(
@@ -90,3 +92,14 @@ def _curve(rate, quality, method: str, label: str) -> tuple[np.ndarray, np.ndarr
     if np.any(rate <= 0):
         raise ValueError(f"{label} curve: rates must be positive, got {rate.tolist()}")
     return rate, quality
+
+
+def _require_monotone(rate: np.ndarray, quality: np.ndarray, label: str) -> None:
+    """Raises ValueError unless quality rises with rate (a curve that falls has no single rate per quality)."""
+    order = np.argsort(rate, kind="stable")
+    rate, quality = rate[order], quality[order]
+    falls = np.flatnonzero(np.diff(quality) <= 0)
+    if falls.size:
+        i = falls[0]
+        raise ValueError(f"{label} curve is not monotone: quality {quality[i]:.6g} at rate {rate[i]:.6g} "
+                         f"but {quality[i + 1]:.6g} at rate {rate[i + 1]:.6g}")  # fmt: skip
