@@ -24,6 +24,7 @@ import torch
 from bench.scoring import code_and_score, means
 from fcnr.baselines import CODECS, label, make_codec
 from fcnr.baselines.evaluate import evaluate_codec
+from fcnr.codec.model import ARCHITECTURE
 from fcnr.evaluation.evaluate import image_metrics
 from fcnr.evaluation.rd import bd_rows
 from fcnr.training.data import source_datasets
@@ -33,7 +34,6 @@ from render.basics.errors import FCNRError
 from render.basics.schema import load_yaml
 from render.views import read_views
 
-MODEL_KEYS = ("variant", "N", "M", "heads")
 
 
 def codec_qualities(codec: str) -> list[int]:
@@ -53,7 +53,7 @@ def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path |
         warmup=section.get("warmup") or 0.05, epochs=10**6, max_steps=steps, seed=section.get("seed") or 0,
         checkpoint_every=max(steps, 1), init=init, crop=crop,
     )  # fmt: skip
-    model_config = {k: section[k] for k in MODEL_KEYS if section.get(k) is not None}
+    model_config = {k: section[k] for k in ARCHITECTURE if section.get(k) is not None}
     return Trainer(sources, model_config, settings, out, progress=False)
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from fcnr.codec.variants import MAIN
 from fcnr.evaluation.evaluate import read_metrics_csv
+from fcnr.schemas import model_default
 
-MODEL_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
 BASELINES = "baselines"
 # Each point's folder below the mode folder, by kind of setting; format with method= and value=.
 LEARNED_RUN = BASELINES + "/{method}/lambda{value}"
@@ -30,9 +30,7 @@ BD_CSV = BASELINES + "/bdrate.csv"
 
 def default_lambda() -> float:
     """Returns the lambda `fcnr train` uses when none is given (the model schema's default)."""
-    from render.basics.schema import load_yaml
-
-    return float(load_yaml(MODEL_SCHEMA)["properties"]["lambda"]["default"])
+    return float(model_default("lambda"))
 
 
 def main_lambda(config: dict[str, Any]) -> float:

@@ -43,8 +43,11 @@ from fcnr.codec.layers import (
 )
 from fcnr.codec.synthesis import Synthesis, resolve_path
 from fcnr.codec.variants import VARIANTS
+from fcnr.schemas import model_default
 
-DEFAULTS = {"variant": "fcnr", "N": 192, "M": 48, "heads": 2, "pe_L": 8, "pe_b": 1.25}
+# The settings that define the network; their defaults are the model schema's (the paper's N=192, M=48).
+ARCHITECTURE = ("variant", "N", "M", "heads", "pe_L", "pe_b")
+DEFAULTS = {key: model_default(key) for key in ARCHITECTURE}
 LATENTS = ("z_l", "z_r", "y_l", "y_r")
 
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from functools import cache
-from pathlib import Path
 
 from fcnr.codec.variants import VARIANTS
 from fcnr.devices import add_device_argument, resolve_device
+from fcnr.schemas import MODEL_SCHEMA, model_default
 from render.basics.errors import FCNRError
 from render.basics.schema import load_yaml, validate
 
-SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "model.schema.yaml"
-MODEL_KEYS = ("variant", "N", "M", "heads", "pe_L", "pe_b")
 # option dest -> config key
 OPTIONS = {"variant": "variant", "N": "N", "M": "M", "heads": "heads", "lmbda": "lambda", "lr": "lr",
            "lr_schedule": "lr_schedule", "warmup": "warmup", "epochs": "epochs", "batch_size": "batch_size",
@@ -20,15 +17,9 @@ OPTIONS = {"variant": "variant", "N": "N", "M": "M", "heads": "heads", "lmbda": 
            "init": "init"}  # fmt: skip
 
 
-@cache
-def model_schema() -> dict:
-    """Returns the model schema: the one place that says each option's default."""
-    return load_yaml(SCHEMA)
-
-
 def with_default(text: str, key: str) -> str:
     """Returns an option's help: ``text`` and the model schema's default of ``key``."""
-    return f"{text} (default {model_schema()['properties'][key]['default']})"
+    return f"{text} (default {model_default(key)})"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,11 +75,12 @@ def settings_from(args: argparse.Namespace) -> dict:
     for dest, key in OPTIONS.items():
         if getattr(args, dest) is not None:
             config[key] = getattr(args, dest)
-    return validate(config, load_schema(SCHEMA), args.config or "command line")
+    return validate(config, load_schema(MODEL_SCHEMA), args.config or "command line")
 
 
 def run(args: argparse.Namespace) -> int:
     """Trains (or resumes) the model; prints where it went and how long it took; returns 0."""
+    from fcnr.codec.model import ARCHITECTURE
     from fcnr.training.data import source_datasets
     from fcnr.training.train import Trainer, TrainSettings
 
@@ -102,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_every=config["checkpoint_every"], max_steps=args.max_steps, seed=config["seed"],
         device=str(resolve_device(args.device)), precision=config["precision"], init=config["init"],
     )  # fmt: skip
-    trainer = Trainer(sources, {k: config[k] for k in MODEL_KEYS}, settings, args.out, progress=not args.no_progress)
+    trainer = Trainer(sources, {k: config[k] for k in ARCHITECTURE}, settings, args.out, progress=not args.no_progress)
     summary = trainer.run()
     start = f" from {summary['init']['path']}" if summary["init"] else ""
     print(f"trained {config['variant']}{start} on {len(trainer.dataset)} pairs for {summary['steps']} steps "
