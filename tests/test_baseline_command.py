@@ -66,6 +66,15 @@ def test_jpeg_rows_are_real_sizes_and_scores_of_the_decoded_images(dataset, tmp_
     assert np.mean([r["psnr"] for r in high]) > np.mean([r["psnr"] for r in low])
 
 
+def test_no_flip_leaves_the_flip_column_empty_and_the_rest_as_it_was(dataset, tmp_path):
+    for name, extra in (("with", ()), ("without", ("--no-flip",))):
+        assert baseline(dataset, "jpeg", [50], tmp_path / name, "--timesteps", "4", *extra) == 0
+    scored, unscored = (read_metrics_csv(tmp_path / name / "q50" / "metrics.csv") for name in ("with", "without"))
+    assert all(r["flip"] > 0 for r in scored) and all(math.isnan(r["flip"]) for r in unscored)
+    kept = ("psnr", "msssim", "bytes")
+    assert [[r[k] for k in kept] for r in unscored] == [[r[k] for k in kept] for r in scored]
+
+
 def test_video_bytes_add_up_to_the_files(dataset, tmp_path):
     assert baseline(dataset, "av1", [30], tmp_path / "av1") == 0
     rows = read_metrics_csv(tmp_path / "av1" / "q30" / "metrics.csv")

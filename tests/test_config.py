@@ -67,6 +67,21 @@ def test_hires_config_is_the_default_run_at_512_with_crops():
         assert hires["render"]["size"] in {images["size"] for images in base["images"]}
 
 
+
+def test_hires_jobs_ask_for_measured_memory_and_skip_flip(tmp_path):
+    # Measured peaks at 512²: coding 1.0-1.2 GB, a 128²-window fine-tune 1.0 GB (README, SLURM section).
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+           "-n", "-p", "--cores", "2", "results/tornado/report.html",
+           "--configfile", str(REPO / "config" / "hires.yaml")]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    asked = {rule: int(mb) for rule, mb in re.findall(r"^rule (\w+):.*?mem_mb=(\d+)", proc.stdout, re.M | re.S)}
+    assert 1_500 < asked["compress"] < 4_000 and 1_500 < asked["decompress"] < 4_000
+    assert 1_500 < asked["train"] < 5_000
+    command = re.compile(r"Shell command: OMP_NUM_THREADS=\d+ fcnr (evaluate timestep|baseline) ")
+    scoring = [line for line in proc.stdout.splitlines() if command.match(line)]
+    assert len(scoring) > 2 * 6 and all("--no-flip" in line for line in scoring)
+
 SCHEMA_ERRORS = {
     "rendr": ({"size": 64}, "rendr: Additional properties are not allowed"),
     "views": ({"frequency": 0}, "views.frequency: 0 is less than the minimum of 1"),

@@ -82,6 +82,17 @@ def test_full_report_has_every_section(tmp_path):
     assert "http://" not in page and "https://" not in page.replace("https://json-schema", "")
 
 
+def test_switched_off_flip_is_said_once_for_its_modes(tmp_path):
+    root = make_results(tmp_path, modes=("ir", "dvr"))
+    for mode in ("ir", "dvr"):
+        summary = json.loads((root / mode / "summary.json").read_text())
+        summary["all"]["flip"] = None
+        (root / mode / "summary.json").write_text(json.dumps(summary))
+    page, failed = build_report(root)
+    assert failed == []
+    assert page.count("FLIP (IR, DVR): switched off in the config (evaluate.flip: false)") == 1
+
+
 def test_sections_without_inputs_are_skipped(tmp_path):
     page, failed = build_report(tmp_path)
     assert failed == []

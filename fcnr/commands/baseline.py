@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from fcnr.devices import add_device_argument
+from fcnr.commands.scoring import add_metric_switches, scorer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,18 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="code only these timesteps (default: all in the split)")
     parser.add_argument("--decoded-timestep", type=int,
                         help="also write this timestep's decoded images as OUT/q{Q}/decoded/t{t:04d}/v{view:04d}.png")
-    parser.add_argument("--no-lpips", action="store_true", help="skip LPIPS (the column is left empty)")
-    add_device_argument(parser, "run LPIPS on")
+    add_metric_switches(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Writes OUT/q{Q}/metrics.csv and timing.json for every setting, prints one line each; returns 0."""
-    from functools import partial
-
     from fcnr.baselines import make_codec
     from fcnr.baselines.evaluate import evaluate_codec, setting_dir, write_result
-    from fcnr.evaluation.evaluate import image_metrics
-    from fcnr.evaluation.metrics import LPIPSMetric
     from fcnr.training.split import read_split
     from render.basics.errors import FCNRError
     from render.views import read_views
@@ -49,13 +44,8 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             raise FCNRError(f"{args.split}: no images of timestep(s) {missing}")
         split = {key: value for key, value in split.items() if key[0] in set(args.timesteps)}
-    if args.no_lpips:
-        lpips, status = None, {"available": False, "reason": "LPIPS disabled (--no-lpips)"}
-    else:
-        lpips = LPIPSMetric(device=args.device)
-        status = {"available": lpips.available, "reason": lpips.reason}
+    score, status = scorer(args)
     views = read_views(args.views)
-    score = partial(image_metrics, lpips=lpips)
     for codec in codecs:
         decoded = setting_dir(args.out, codec) / "decoded" if args.decoded_timestep is not None else None
         result = evaluate_codec(codec, args.images_root, views, split, score, decoded, args.decoded_timestep)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from fcnr.devices import add_device_argument
+from fcnr.commands.scoring import add_metric_switches, scorer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,9 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     one.add_argument("--split", required=True, help="split CSV (t,view,split)")
     one.add_argument("--out", required=True, help="metrics CSV to write for this timestep")
     one.add_argument("--status", required=True, help="JSON to write: LPIPS availability (and why not)")
-    one.add_argument("--no-lpips", action="store_true", help="skip LPIPS (reported as disabled)")
-    one.add_argument("--lpips-backbone", help="AlexNet state dict (default: the torch hub cache's)")
-    add_device_argument(one, "run LPIPS on")
+    add_metric_switches(one)
 
     gather = steps.add_parser("gather", help="join the parts; write summary and timing",
                               description="Join per-timestep metrics; write metrics.csv, summary.json, timing.json.")  # fmt: skip
@@ -52,16 +50,9 @@ def _timestep(args: argparse.Namespace) -> int:
     from render.basics.atomic import write_json
     from render.views import read_views
 
-    lpips = None
-    if args.no_lpips:
-        status = {"available": False, "reason": "LPIPS disabled in the config (evaluate.lpips: false)"}
-    else:
-        from fcnr.evaluation.metrics import LPIPSMetric
-
-        lpips = LPIPSMetric(args.lpips_backbone, device=args.device)
-        status = {"available": lpips.available, "reason": lpips.reason}
+    score, status = scorer(args)
     start = time.perf_counter()
-    rows = evaluate_timestep(args.mode_dir, args.timestep, read_views(args.views), read_split(args.split), lpips,
+    rows = evaluate_timestep(args.mode_dir, args.timestep, read_views(args.views), read_split(args.split), score,
                              args.images)
     write_metrics_csv(args.out, rows)
     write_json(args.status, status | {"seconds": time.perf_counter() - start})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from fcnr.commands.scoring import add_metric_switches
 from fcnr.devices import add_device_argument, resolve_device
 
 
@@ -49,8 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     evaluate.add_argument("--images", required=True, help="ground-truth root of t{t:04d}/ folders")
     evaluate.add_argument("--views", required=True, help="views CSV")
     evaluate.add_argument("--split", required=True, help="split CSV (t,view,split): the split column of the rows")
-    evaluate.add_argument("--no-lpips", action="store_true", help="skip LPIPS (reported as disabled)")
-    add_device_argument(evaluate, "run LPIPS on")
+    add_metric_switches(evaluate)
 
     info = steps.add_parser("info", help="print a bitstream's header and sizes",
                             description="Print an INR bitstream's header and sizes.")  # fmt: skip
@@ -111,22 +111,16 @@ def _decode(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from fcnr.commands.scoring import scorer
     from fcnr.evaluation.evaluate import mean_metrics, write_metrics_csv
     from fcnr.inr.run import RunDir, score, timing
     from fcnr.training.split import read_split
     from render.basics.atomic import write_json
     from render.views import read_views
 
-    lpips = None
-    if args.no_lpips:
-        status = {"available": False, "reason": "LPIPS disabled in the config (evaluate.lpips: false)"}
-    else:
-        from fcnr.evaluation.metrics import LPIPSMetric
-
-        lpips = LPIPSMetric(device=args.device)
-        status = {"available": lpips.available, "reason": lpips.reason}
+    metrics, status = scorer(args)
     run = RunDir(args.run_dir)
-    rows = score(run, args.images, read_views(args.views), read_split(args.split), lpips)
+    rows = score(run, args.images, read_views(args.views), read_split(args.split), metrics)
     times = timing(run)
     write_metrics_csv(run.metrics, rows)
     write_json(run.timing, times | {"lpips": status})

@@ -38,17 +38,18 @@ def t_dir(root: str | os.PathLike, kind: str, t: int) -> Path:
     return Path(root) / kind / f"t{t:04d}"
 
 
-def image_metrics(reference: np.ndarray, decoded: np.ndarray, lpips=None) -> dict[str, float]:
-    """Returns ``{"psnr", "msssim", "flip", "lpips"}`` of a decoded image (lpips NaN without an available one)."""
-    from fcnr.evaluation.metrics import flip, ms_ssim, psnr
+def image_metrics(reference: np.ndarray, decoded: np.ndarray, lpips=None, flip: bool = True) -> dict[str, float]:
+    """Returns ``{"psnr", "msssim", "flip", "lpips"}`` of a decoded image (lpips NaN without an available
+    LPIPS metric, flip NaN when ``flip`` is False)."""
+    from fcnr.evaluation import metrics
 
     score = lpips(reference, decoded) if lpips is not None and lpips.available else math.nan
-    return {"psnr": psnr(reference, decoded), "msssim": ms_ssim(reference, decoded), "flip": flip(reference, decoded),
-            "lpips": score}
+    return {"psnr": metrics.psnr(reference, decoded), "msssim": metrics.ms_ssim(reference, decoded),
+            "flip": metrics.flip(reference, decoded) if flip else math.nan, "lpips": score}
 
 
 def evaluate_timestep(
-    mode_dir: str | os.PathLike, t: int, views: np.ndarray, split: dict[tuple[int, int], str], lpips=None,
+    mode_dir: str | os.PathLike, t: int, views: np.ndarray, split: dict[tuple[int, int], str], metrics=image_metrics,
     images_root: str | os.PathLike | None = None,
 ) -> list[dict[str, Any]]:
     """Returns one metrics row per view of timestep ``t`` (every view must be in the shard and decoded).
@@ -76,7 +77,7 @@ def evaluate_timestep(
                 f"ground truth {reference.shape[1]}x{reference.shape[0]}; decode the shard again"
             )
         rows.append({"t": t, "view": v, "theta": float(view["theta"]), "phi": float(view["phi"]),
-                     "split": split[t, v], **image_metrics(reference, decoded, lpips),
+                     "split": split[t, v], **metrics(reference, decoded),
                      "bytes": shard.image_bytes(record), "bpp": shard.bpp(record)})  # fmt: skip
     return rows
 

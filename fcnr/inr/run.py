@@ -89,7 +89,8 @@ def read_train_log(model_dir: str | Path) -> dict[str, np.ndarray]:
         raise FCNRError(f"{path}: cannot read the INR training log ({exc}); train the INR again") from exc
 
 
-def score(run: RunDir, images_root: str | os.PathLike, views, split: dict[tuple[int, int], str], lpips=None) -> list:
+def score(run: RunDir, images_root: str | os.PathLike, views, split: dict[tuple[int, int], str],
+          metrics=image_metrics) -> list:
     """Returns one metrics row per image of the run's bitstream, its decoded image scored against the truth."""
     bitstream = read_header(run.bitstream)
     height, width = bitstream.config["image"]
@@ -103,7 +104,7 @@ def score(run: RunDir, images_root: str | os.PathLike, views, split: dict[tuple[
         if decoded.shape != truth.shape:
             raise FCNRError(f"{run.decoded}: t={t} view {view} is {decoded.shape[:2]}, the truth {truth.shape[:2]}")
         rows.append({"t": t, "view": view, "theta": float(views[view]["theta"]), "phi": float(views[view]["phi"]),
-                     "split": split[t, view], **image_metrics(truth, decoded, lpips), "bytes": share,
+                     "split": split[t, view], **metrics(truth, decoded), "bytes": share,
                      "bpp": 8 * share / (height * width)})  # fmt: skip
     return rows
 

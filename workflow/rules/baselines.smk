@@ -86,7 +86,7 @@ rule baseline_classical:
         qualities=lambda wc: " ".join(str(q) for q in classical_codecs(wc.ds)[wc.codec]),
         timesteps=lambda wc: " ".join(str(t) for t in baseline_timesteps(wc.ds)),
         zoom=lambda wc: baseline_timesteps(wc.ds)[0],
-        lpips=lpips_flag,
+        metrics=metric_flags,
         device=device_of("evaluate"),
     log:
         "logs/{ds}/{mode}/baselines/{codec}.log",
@@ -98,7 +98,7 @@ rule baseline_classical:
         logged("fcnr baseline results/{wildcards.ds}/{wildcards.mode}/images --views {input.views} "
                "--split {input.split} --codec {wildcards.codec} --quality {params.qualities} "
                "--timesteps {params.timesteps} --decoded-timestep {params.zoom} --out {output} "
-               "--device {params.device} {params.lpips}")
+               "--device {params.device} {params.metrics}")
 
 
 # A learned point: FCNR's own rules on its folder, fine-tuned from learned_start for finetune_steps.

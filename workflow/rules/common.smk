@@ -20,6 +20,7 @@ from fcnr.baselines.schemas import load_schema
 from fcnr.cinema.importing import plan_import
 from fcnr.codec.model_files import model_id
 from fcnr.commands.train import config_options
+from fcnr.schemas import model_default
 from fcnr.training.split import training_timesteps
 from render.manifest import known_datasets, load_manifest, used_timesteps
 
@@ -424,9 +425,24 @@ def threads_of(section):
     return lambda wildcards: settings(wildcards.ds)[section]["threads"]
 
 
-def mem_mb(base, bytes_per_pixel):
-    """Returns a rule's `mem_mb`: ``base`` MB plus ``bytes_per_pixel`` for every pixel of one rendered image."""
-    return lambda wildcards: base + bytes_per_pixel * settings(wildcards.ds)["render"]["size"] ** 2 // 1_000_000
+def image_pixels(wildcards):
+    """Returns the pixels of one rendered image of the job's dataset."""
+    return settings(wildcards.ds)["render"]["size"] ** 2
+
+
+def window_pixels(wildcards):
+    """Returns the pixels one training step holds: batch_size windows of at most train.crop² (a null
+    setting takes the model schema's default)."""
+    train = settings(wildcards.ds)["train"]
+    side = settings(wildcards.ds)["render"]["size"]
+    crop = train.get("crop") or model_default("crop") or side
+    return (train.get("batch_size") or model_default("batch_size")) * min(side, crop) ** 2
+
+
+def mem_mb(base, bytes_per_pixel, pixels=image_pixels):
+    """Returns a rule's `mem_mb`: ``base`` MB plus ``bytes_per_pixel`` for every pixel the job holds at
+    once (``pixels``: one rendered image unless told otherwise)."""
+    return lambda wildcards: base + bytes_per_pixel * pixels(wildcards) // 1_000_000
 
 
 def logged(command, omp=True, then=None):
@@ -436,9 +452,10 @@ def logged(command, omp=True, then=None):
     return f"{shell} && {then}" if then else shell
 
 
-def lpips_flag(wildcards):
-    """Returns "--no-lpips" when the config switches LPIPS off, else ""."""
-    return "" if settings(wildcards.ds)["evaluate"]["lpips"] else "--no-lpips"
+def metric_flags(wildcards):
+    """Returns the scoring commands' "--no-lpips" / "--no-flip" for the metrics the config switches off."""
+    evaluate = settings(wildcards.ds)["evaluate"]
+    return " ".join(f"--no-{metric}" for metric in ("lpips", "flip") if not evaluate[metric])
 
 
 def device_of(section):

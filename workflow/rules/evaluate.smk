@@ -14,7 +14,7 @@ rule evaluate_timestep:
         status="results/{ds}/{mode}/metrics/t{t}.json",
     params:
         run=run_folder,
-        lpips=lpips_flag,
+        metrics=metric_flags,
         device=device_of("evaluate"),
     log:
         "logs/{ds}/{mode}/evaluate/t{t}.log",
@@ -28,7 +28,7 @@ rule evaluate_timestep:
     shell:
         logged("fcnr evaluate timestep {params.run} --images results/{wildcards.ds}/{wildcards.mode}/images "
                "--timestep {wildcards.t} --views {input.views} --split {input.split} --out {output.metrics} "
-               "--status {output.status} --device {params.device} {params.lpips}")
+               "--status {output.status} --device {params.device} {params.metrics}")
 
 
 def evaluate_inputs(wildcards):

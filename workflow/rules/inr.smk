@@ -101,7 +101,7 @@ rule inr_evaluate:
         timing=INR_DIR + "/timing.json",
     params:
         run=INR_DIR,
-        lpips=lpips_flag,
+        metrics=metric_flags,
         device=device_of("evaluate"),
     log:
         INR_LOG + "/evaluate.log",
@@ -112,4 +112,4 @@ rule inr_evaluate:
         runtime=60,
     shell:
         logged("fcnr inr evaluate {params.run} --images results/{wildcards.ds}/{wildcards.mode}/images "
-               "--views {input.views} --split {input.split} --device {params.device} {params.lpips}")
+               "--views {input.views} --split {input.split} --device {params.device} {params.metrics}")

@@ -24,7 +24,7 @@ rule train:
     priority: PRIORITY["train"]
     threads: threads_of("train")
     resources:
-        mem_mb=mem_mb(4000, 64_000),
+        mem_mb=mem_mb(4000, 16_000, window_pixels),
         runtime=24 * 60,
     shell:
         logged("fcnr train results/{wildcards.ds}/{wildcards.mode}/images --views {input.views} --split {input.split} "

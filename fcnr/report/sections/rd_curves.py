@@ -31,8 +31,9 @@ def _style(method: str) -> dict[str, Any]:
 
 
 def plot(points: list[dict[str, Any]], mode: str, with_lpips: bool) -> str:
-    """Returns the mode's RD plots as one inline figure."""
-    axes_shown = [a for a in AXES if with_lpips or a[0] != "lpips"]
+    """Returns the mode's RD plots as one inline figure (a metric no point has, e.g. FLIP switched off, left out)."""
+    measured = {key for key, _ in AXES if any(not math.isnan(p[key]) for p in points)}
+    axes_shown = [a for a in AXES if a[0] in measured and (with_lpips or a[0] != "lpips")]
     fig, axes = plt.subplots(1, len(axes_shown), figsize=(4.6 * len(axes_shown), 4.2), squeeze=False)
     for ax, (key, title) in zip(axes[0], axes_shown):
         for method, group in curves(points).items():

@@ -134,13 +134,17 @@ def _details(ctx: ReportContext) -> str:
     return table(header, rows, caption=f"Rate and speed of this run (decoding's synthesis path: {', '.join(paths)})")
 
 
-def _lpips_notes(ctx: ReportContext) -> str:
-    reasons: dict[str, list[str]] = {}
+def _metric_notes(ctx: ReportContext) -> str:
+    """Returns a note for each metric a mode lacks: LPIPS with its reason, FLIP when the config switched it off."""
+    reasons: dict[tuple[str, str], list[str]] = {}
     for mode in ctx.modes:
         summary = ctx.summary(mode)
         if summary and not summary["lpips"]["available"]:
-            reasons.setdefault(summary["lpips"]["reason"], []).append(MODE_NAMES[mode])
-    return "".join(note(f"LPIPS ({', '.join(modes)}): {reason}") for reason, modes in reasons.items())
+            reasons.setdefault(("LPIPS", summary["lpips"]["reason"]), []).append(MODE_NAMES[mode])
+        if summary and summary["all"]["flip"] is None:
+            reasons.setdefault(("FLIP", "switched off in the config (evaluate.flip: false); its columns say n/a"),
+                               []).append(MODE_NAMES[mode])  # fmt: skip
+    return "".join(note(f"{metric} ({', '.join(modes)}): {reason}") for (metric, reason), modes in reasons.items())
 
 
 def _paper_table(ctx: ReportContext) -> str:
@@ -163,4 +167,4 @@ def render(ctx: ReportContext) -> str | None:
         "24,360 images of 1024&sup2; per mode on an NVIDIA A40. FLIP (NVIDIA's LDR-FLIP, lower is better) is "
         "not in the paper."
     ))  # fmt: skip
-    return _table2(ctx) + _lpips_notes(ctx) + explain + _scope(ctx) + _scale(ctx) + _details(ctx) + _paper_table(ctx)
+    return _table2(ctx) + _metric_notes(ctx) + explain + _scope(ctx) + _scale(ctx) + _details(ctx) + _paper_table(ctx)
