@@ -125,8 +125,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     write_metrics_csv(run.metrics, rows)
     write_json(run.timing, times | {"lpips": status})
     means = mean_metrics(rows)
+    flip = "off" if means["flip"] is None else f"{means['flip']:.4f}"
     print(f"{run.root}: {len(rows)} images, PSNR {means['psnr']:.2f} dB, MS-SSIM {means['msssim']:.4f}, "
-          f"FLIP {means['flip']:.4f}, {means['bpp']:.5f} bpp; ET {times['et_hours']:.4f} h, "
+          f"FLIP {flip}, {means['bpp']:.5f} bpp; ET {times['et_hours']:.4f} h, "
           f"DT {times['dt_seconds']:.2f} s")  # fmt: skip
     return 0
 
