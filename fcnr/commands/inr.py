@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from fcnr.commands.scoring import add_metric_switches
+from fcnr.commands.scoring import add_metric_switches, scorer
 from fcnr.devices import add_device_argument, resolve_device
 
 
@@ -111,7 +111,6 @@ def _decode(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from fcnr.commands.scoring import scorer
     from fcnr.evaluation.evaluate import mean_metrics, write_metrics_csv
     from fcnr.inr.run import RunDir, score, timing
     from fcnr.training.split import read_split
