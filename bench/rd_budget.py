@@ -42,14 +42,15 @@ def codec_qualities(codec: str) -> list[int]:
 
 
 def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path | None, sources,
-                 crop: int | None = None) -> Trainer:  # fmt: skip
+                 crop: int | None = None, lr: float | None = None) -> Trainer:  # fmt: skip
     """Returns a trainer of ``steps`` steps at ``lmbda`` with the ``train`` section of ``config``.
 
-    With ``crop``, each step sees a random window of at most ``crop`` x ``crop`` of its pair.
+    With ``crop``, each step sees a random window of at most ``crop`` x ``crop`` of its pair; ``lr``
+    replaces the section's peak learning rate.
     """
     section = load_yaml(config)["train"]
     settings = TrainSettings(
-        lmbda=lmbda, lr=section["lr"], lr_schedule=section.get("lr_schedule") or "cosine",
+        lmbda=lmbda, lr=lr or section["lr"], lr_schedule=section.get("lr_schedule") or "cosine",
         warmup=section.get("warmup") or 0.05, epochs=10**6, max_steps=steps, seed=section.get("seed") or 0,
         checkpoint_every=max(steps, 1), init=init, crop=crop,
     )  # fmt: skip

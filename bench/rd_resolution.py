@@ -1,7 +1,7 @@
 """The resolution yardstick: FCNR against HEVC, AV1 and JPEG XL on held-out renders at several image sizes.
 
     python -m bench.rd_resolution [--datasets tornado vortex tangaroa] [--modes ir dvr] [--sizes 128 256 512]
-        [--held-out T ...] [--base fcnr/zoo/base-128] [--steps N] [--crop 128] [--lambdas L ...]
+        [--held-out T ...] [--base fcnr/zoo/base-128] [--steps N] [--crop 128] [--lr LR] [--lambdas L ...]
         [--codecs hevc av1 jpegxl] [--config config/config.yaml] [--frequency 3] [--max-side 128]
         [--work bench/out/rd_resolution] [--out bench/out/rd_resolution.csv] [--threads 2]
 
@@ -14,7 +14,8 @@ as seen, or that holds training images of the run's split, is refused.
 FCNR: the base model (``--base DIR/{ir,dvr}``) fine-tuned at the default config's lambda sweep with
 its recipe (steps, learning rate and schedule: ``train`` and ``baselines.learned``) on random
 windows of at most ``--crop`` (default ``train.crop``) of the renders at the bench size of the
-training pairs: what a user's run at that size would produce. ``--steps N`` trains every lambda N
+training pairs, at a peak learning rate ``--lr`` (default ``train.lr``): what a user's run at that
+size would produce. ``--steps N`` trains every lambda N
 steps; ``--steps 0`` codes with the base model as it is (one point, its own lambda). Every model
 codes the held-out timesteps into real shards (``fcnr.codec.coding``); BPP from the shard bytes.
 
@@ -222,13 +223,18 @@ def sweep(config: dict, steps: int | None, lambdas: Sequence[float] | None) -> l
     return sorted((float(lmbda), recipe[lmbda] if steps is None else steps) for lmbda in chosen)
 
 
+def recipe_name(a, steps: int) -> str:
+    """Returns the folder name of a fine-tuning recipe: base, steps, window side and peak learning rate."""
+    return f"{a.base.name}-steps{steps}" + (f"-crop{a.crop}-lr{a.lr:g}" if steps else "")
+
+
 def fine_tune(a, mode_dir: Path, sources, mode: str, lmbda: float, steps: int) -> tuple[Path, float]:
     """Returns (model folder, training seconds) of one FCNR point; the base itself for 0 steps."""
     if steps == 0:
         return base_dir(a.base, mode), 0.0
-    out = mode_dir / "models" / f"{a.base.name}-steps{steps}-crop{a.crop}" / f"lambda{lmbda:g}"
+    out = mode_dir / "models" / recipe_name(a, steps) / f"lambda{lmbda:g}"
     if not (out / "train_summary.json").exists():
-        make_trainer(a.config, out, steps, lmbda, base_dir(a.base, mode), sources, a.crop).run()
+        make_trainer(a.config, out, steps, lmbda, base_dir(a.base, mode), sources, a.crop, a.lr).run()
     return out, float(read_json(out / "train_summary.json")["seconds"])
 
 
@@ -244,7 +250,7 @@ def random_views(n_views: int) -> list[int]:
 
 def fcnr_point(a, mode_dir: Path, eval_dir: Path, sources, mode: str, lmbda: float, steps: int) -> dict:
     """Returns (and caches) one FCNR point on the held-out images."""
-    folder = eval_dir / f"fcnr-{a.base.name}-steps{steps}-crop{a.crop}" / f"lambda{lmbda:g}"
+    folder = eval_dir / f"fcnr-{recipe_name(a, steps)}" / f"lambda{lmbda:g}"
     if (folder / "point.json").exists():
         return read_json(folder / "point.json")
     model_dir, seconds = fine_tune(a, mode_dir, sources, mode, lmbda, steps)
@@ -417,6 +423,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--base", type=Path, default=REPO / "fcnr" / "zoo" / "base-128", help="DIR/{ir,dvr}")
     parser.add_argument("--steps", type=int, help="fine-tuning steps per lambda (default: the config's; 0: the base)")
     parser.add_argument("--crop", type=int, help="training window side (default: the config's train.crop)")
+    parser.add_argument("--lr", type=float, help="fine-tuning's peak learning rate (default: the config's train.lr)")
     parser.add_argument("--lambdas", type=float, nargs="+", help="FCNR's sweep (default: the config's)")
     parser.add_argument("--codecs", nargs="+", default=["hevc", "av1", "jpegxl"], choices=sorted(CODECS))
     parser.add_argument("--config", type=Path, default=REPO / "config" / "config.yaml", help="the default run's config")
@@ -427,8 +434,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     a = parser.parse_args(argv)
     bad = [s for s in a.sizes if not 32 <= s <= 1024]
-    if bad or (a.steps is not None and a.steps < 0) or (a.crop is not None and a.crop < 32):
-        parser.error(f"--sizes must lie in 32..1024 (got {bad}), --steps be 0 or more and --crop 32 or more")
+    below = [(a.steps, 0), (a.crop, 32)]
+    if bad or any(v is not None and v < least for v, least in below) or (a.lr is not None and a.lr <= 0):
+        parser.error(f"--sizes must lie in 32..1024 (got {bad}), --steps be 0 or more, --crop 32 or more and "
+                     "--lr above 0")  # fmt: skip
     return plan(a, load_yaml(a.config))
 
 
@@ -442,6 +451,7 @@ def plan(a: argparse.Namespace, config: dict) -> argparse.Namespace:
     a.frequency = a.frequency or config["views"]["frequency"]
     a.max_side = a.max_side or config["volumes"]["max_side"]
     a.crop = a.crop or config["train"].get("crop")
+    a.lr = a.lr or config["train"]["lr"]
     a.sweep = sweep(config, a.steps, a.lambdas) if a.steps != 0 else [(base_lambda(a.base, a.modes), 0)]
     a.ladders = ladders(config, a.codecs)
     return a
@@ -460,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     prepare_views(a.work, a.frequency)
     a.views = read_views(a.work / "views.csv")
     print(f"held-out timesteps {a.held_out}, {len(a.views)} views, FCNR points (lambda, steps) {a.sweep}, crop "
-          f"{a.crop}; torch threads {a.threads}, load average {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
+          f"{a.crop}, lr {a.lr:g}; torch threads {a.threads}, load average {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
     points, bds = [], []
     for ds in a.datasets:
         if not (a.work / ds / "split.csv").exists():

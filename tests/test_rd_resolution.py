@@ -21,7 +21,7 @@ TINY = ["--datasets", "tornado", "--modes", "ir", "--sizes", "64", "--frequency"
 def test_tiny_yardstick_prints_points_and_bd_rates_and_resumes(tmp_path, capsys):
     work, out = tmp_path / "work", tmp_path / "rd.csv"
     args = [*TINY, "--codecs", "hevc", "jpegxl", "--steps", "2", "--lambdas", "100", "1000", "--crop", "32",
-            "--work", str(work), "--out", str(out)]  # fmt: skip
+            "--lr", "0.0002", "--work", str(work), "--out", str(out)]  # fmt: skip
     assert rd_resolution.main(args) == 0
     printed = capsys.readouterr().out
     assert "## 64x64" in printed and "| HEVC (x265), GOP 2 | crf 42 |" in printed and "| FCNR against |" in printed
@@ -37,9 +37,11 @@ def test_tiny_yardstick_prints_points_and_bd_rates_and_resumes(tmp_path, capsys)
     assert [r["anchor"] for r in bds] == ["hevc", "hevc-gop2", "jpegxl"]
     assert all(r["bd_rate_psnr"] or r["note"] for r in bds)  # a number, or why there is none
 
-    model = work / "tornado" / "ir" / "s64" / "models" / "base-128-steps2-crop32" / "lambda100"
+    model = work / "tornado" / "ir" / "s64" / "models" / "base-128-steps2-crop32-lr0.0002" / "lambda100"
     summary = json.loads((model / "train_summary.json").read_text())
     assert summary["init"]["path"].endswith("base-128/ir") and summary["steps"] == 2
+    with open(model / "train_log.csv", newline="") as handle:
+        assert 0 < max(float(r["lr"]) for r in csv.DictReader(handle)) <= 0.0002  # --lr, not the config's 5e-4
     assert [(s["image_size"], s["window"], s["pairs"]) for s in summary["sources"]] == [([64, 64], [32, 32], 6)]
 
     cached = sorted(p.stat().st_mtime_ns for p in work.rglob("point.json"))
@@ -63,7 +65,7 @@ def test_a_base_model_without_base_json_is_refused(tmp_path):
 def test_default_held_out_is_the_reports_timestep_and_sweep_is_the_configs():
     a = rd_resolution.parse_args(["--datasets", "tornado", "vortex", "tangaroa"])
     assert a.held_out == {"tornado": [5], "vortex": [35], "tangaroa": [65]}
-    assert a.sweep == [(5.0, 150), (100.0, 150), (1000.0, 200)] and a.crop == 128
+    assert a.sweep == [(5.0, 150), (100.0, 150), (1000.0, 200)] and a.crop == 128 and a.lr == 0.0005
     assert rd_resolution.parse_args(["--steps", "0"]).sweep == [(1000.0, 0)]
 
 
