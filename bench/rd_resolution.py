@@ -15,9 +15,9 @@ FCNR: the base model (``--base DIR/{ir,dvr}``) fine-tuned at the default config'
 its recipe (steps, learning rate and schedule: ``train`` and ``baselines.learned``) on random
 windows of at most ``--crop`` (default ``train.crop``) of the renders at the bench size of the
 training pairs, at a peak learning rate ``--lr`` (default ``train.lr``): what a user's run at that
-size would produce. ``--steps N`` trains every lambda N
-steps; ``--steps 0`` codes with the base model as it is (one point, its own lambda). Every model
-codes the held-out timesteps into real shards (``fcnr.codec.coding``); BPP from the shard bytes.
+size would produce. ``--steps N`` trains every lambda N steps; ``--steps 0`` codes with the base
+model as it is (one point, its own lambda). Every model codes the held-out timesteps into real
+shards (``fcnr.codec.coding``); BPP from the shard bytes.
 
 Classical codecs (``fcnr.baselines``) at the default config's settings (4 each; JPEG XL gets a
 finer 4th, 90): HEVC and AV1 code a timestep's views as one video, and again with a keyframe per
@@ -434,8 +434,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     a = parser.parse_args(argv)
     bad = [s for s in a.sizes if not 32 <= s <= 1024]
-    below = [(a.steps, 0), (a.crop, 32)]
-    if bad or any(v is not None and v < least for v, least in below) or (a.lr is not None and a.lr <= 0):
+    given = {name: value for name, value in vars(a).items() if value is not None}
+    if bad or given.get("steps", 0) < 0 or given.get("crop", 32) < 32 or given.get("lr", 1) <= 0:
         parser.error(f"--sizes must lie in 32..1024 (got {bad}), --steps be 0 or more, --crop 32 or more and "
                      "--lr above 0")  # fmt: skip
     return plan(a, load_yaml(a.config))

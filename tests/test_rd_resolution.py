@@ -62,6 +62,13 @@ def test_a_base_model_without_base_json_is_refused(tmp_path):
         rd_resolution.parse_args([*TINY, "--base", str(tmp_path), "--work", str(tmp_path)])
 
 
+@pytest.mark.parametrize("option", [["--lr", "0"], ["--crop", "0"], ["--crop", "16"], ["--steps", "-1"], ["--sizes", "2048"]])
+def test_bad_options_are_refused_with_what_is_allowed(option, capsys):
+    with pytest.raises(SystemExit) as stop:
+        rd_resolution.parse_args(option)
+    assert stop.value.code == 2 and "--steps be 0 or more, --crop 32 or more and --lr above 0" in capsys.readouterr().err
+
+
 def test_default_held_out_is_the_reports_timestep_and_sweep_is_the_configs():
     a = rd_resolution.parse_args(["--datasets", "tornado", "vortex", "tangaroa"])
     assert a.held_out == {"tornado": [5], "vortex": [35], "tangaroa": [65]}
