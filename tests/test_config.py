@@ -85,6 +85,22 @@ def test_hires_jobs_ask_for_measured_memory_and_skip_flip(tmp_path):
     scoring = [line for line in proc.stdout.splitlines() if command.match(line)]
     assert len(scoring) > 2 * 6 and all("--no-flip" in line for line in scoring)
 
+BASE_CONFIGS = sorted(path.name for path in (REPO / "config").glob("base-*.yaml"))
+
+
+@pytest.mark.parametrize("name", BASE_CONFIGS)
+def test_base_configs_plan_the_models_they_published(tmp_path, name):
+    section = yaml.safe_load((REPO / "config" / name).read_text())["base"]
+    proc = dry_run(tmp_path, REPO / "config" / name, targets=["base_model"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    counts = {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M)}
+    assert counts["base_train"] == counts["base_publish"] == 2
+    for mode in ("ir", "dvr"):  # the committed model is what the config trains
+        base = json.loads((REPO / section["publish"] / mode / "base.json").read_text())
+        assert [images["size"] for images in base["images"]] == [size["size"] for size in section["render"]["sizes"]]
+        assert base["train"] == section["train"] and base["command"].endswith(f"--configfile config/{name}")
+
+
 SCHEMA_ERRORS = {
     "rendr": ({"size": 64}, "rendr: Additional properties are not allowed"),
     "views": ({"frequency": 0}, "views.frequency: 0 is less than the minimum of 1"),
