@@ -28,6 +28,11 @@ def dry_run(tmp_path: Path, *configs: Path, targets=("results/tornado/report.htm
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
+def job_counts(proc: subprocess.CompletedProcess) -> dict[str, int]:
+    """Returns {rule: jobs} from a quiet dry run's job table."""
+    return {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M)}
+
+
 @pytest.mark.parametrize("name", CONFIGS)
 def test_shipped_configs_are_complete_and_valid(name):
     schema = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
@@ -41,7 +46,7 @@ def test_shipped_configs_are_complete_and_valid(name):
 def test_every_dataset_report_is_a_target(tmp_path, name):
     proc = dry_run(tmp_path, REPO / "config" / name, targets=[f"results/{ds}/report.html" for ds in DATASETS])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    counts = {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M)}
+    counts = job_counts(proc)
     timesteps = yaml.safe_load((REPO / "config" / name).read_text())["timesteps"]["count"] or 30
     assert counts["report"] == 3 and counts["volumes"] == 3 and counts["train"] == 3 * 2
     assert counts["render"] == counts["evaluate_timestep"] == 3 * 2 * timesteps
@@ -85,6 +90,7 @@ def test_hires_jobs_ask_for_measured_memory_and_skip_flip(tmp_path):
     scoring = [line for line in proc.stdout.splitlines() if command.match(line)]
     assert len(scoring) > 2 * 6 and all("--no-flip" in line for line in scoring)
 
+
 BASE_CONFIGS = sorted(path.name for path in (REPO / "config").glob("base-*.yaml"))
 
 
@@ -93,7 +99,7 @@ def test_base_configs_plan_the_models_they_published(tmp_path, name):
     section = yaml.safe_load((REPO / "config" / name).read_text())["base"]
     proc = dry_run(tmp_path, REPO / "config" / name, targets=["base_model"])
     assert proc.returncode == 0, proc.stderr[-3000:]
-    counts = {rule: int(n) for rule, n in re.findall(r"^(\w+)\s+(\d+)$", proc.stdout, re.M)}
+    counts = job_counts(proc)
     assert counts["base_train"] == counts["base_publish"] == 2
     for mode in ("ir", "dvr"):  # the committed model is what the config trains
         base = json.loads((REPO / section["publish"] / mode / "base.json").read_text())
