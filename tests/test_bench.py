@@ -53,3 +53,30 @@ def test_capacity_counts_each_stage_and_grows_with_n(capsys):
     decode = [float(r[len(capacity.STAGES) + 3]) for r in rows]
     assert 0 < decode[0] < decode[1]
     assert all(float(v) > 0 for r in rows for v in r[-5:])
+
+
+def test_latent_usage_splits_the_coded_rate_by_latent(tiny_run, tmp_path, capsys):
+    import csv
+
+    from bench import latent_usage
+
+    args = ["--models", str(tiny_run / "ir" / "model"), str(tiny_run / "dvr" / "model"), "--images",
+            str(tiny_run / "dvr" / "images" / "t0003"), "--views", str(tiny_run / "views.csv"), "--timestep", "3",
+            "--pairs", "2", "--threads", "1", "--out", str(tmp_path / "usage.csv")]  # fmt: skip
+    assert latent_usage.main(args) == 0
+    (row,) = list(csv.DictReader(open(tmp_path / "usage.csv")))
+    assert row["model"].endswith("dvr/model")  # the IR model does not code DVR images
+    assert sum(float(row[f"{k}_share"]) for k in ("z_l", "z_r", "y_l", "y_r")) == pytest.approx(1)
+    excess_bits = (float(row["coded_bpp"]) - float(row["bpp"])) * 2 * 2 * 32 * 32  # 2 pairs of 32x32 images
+    assert abs(excess_bits) <= 2 * 80  # the rANS records: the estimate plus a few bytes of coder state each
+    assert all(0 <= int(row[f"{k}_live"]) <= 8 for k in ("z_l", "z_r", "y_l", "y_r"))
+    assert "dvr/model" in capsys.readouterr().out
+
+
+def test_latent_usage_refuses_a_folder_of_no_mode(tiny_run, tmp_path, capsys):
+    from bench import latent_usage
+
+    args = ["--models", str(tiny_run / "ir" / "model"), "--images", str(tmp_path), "--views",
+            str(tiny_run / "views.csv"), "--timestep", "3"]  # fmt: skip
+    assert latent_usage.main(args) == 1
+    assert f"{tmp_path}: no part of the path is named ir or dvr" in capsys.readouterr().err
