@@ -18,7 +18,6 @@ that depends on it loses its side information.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from pathlib import Path
@@ -28,6 +27,7 @@ import torch
 from fcnr.codec.model import LATENTS
 from fcnr.codec.model_io import load_model
 from fcnr.codec.params import view_params
+from fcnr.evaluation.rd import write_table
 from fcnr.images import image_path, read_image, to_tensor
 from render.basics.errors import FCNRError
 from render.views import read_views, view_pairs
@@ -94,7 +94,7 @@ def print_rows(rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", required=True, help="model folders, each ending in ir or dvr")
+    parser.add_argument("--models", nargs="+", required=True, help="model folders, a part of each path named ir or dvr")
     parser.add_argument("--images", nargs="+", type=Path, required=True, help="one timestep's renders per folder")
     parser.add_argument("--views", required=True, help="the renders' views.csv")
     parser.add_argument("--timestep", type=int, required=True, help="the renders' timestep")
@@ -107,19 +107,19 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(a.threads)
     try:
         views, rows = read_views(a.views), []
+        models = {m: (mode_of(Path(m)), load_model(m)) for m in a.models}
         for images_dir in a.images:
-            for model_dir in (m for m in a.models if mode_of(Path(m)) == mode_of(images_dir)):
-                model = load_model(model_dir)
+            mine = [(m, model) for m, (mode, model) in models.items() if mode == mode_of(images_dir)]
+            if not mine:
+                raise FCNRError(f"{images_dir}: no --models folder of its mode ({mode_of(images_dir)})")
+            for model_dir, model in mine:
                 rows.append(row(model_dir, images_dir, latent_rates(model, images_dir, views, a.timestep, a.pairs)))
     except FCNRError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print_rows(rows)
     if a.out:
-        with open(a.out, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        write_table(a.out, rows, list(rows[0]))
     return 0
 
 

@@ -80,3 +80,6 @@ def test_latent_usage_refuses_a_folder_of_no_mode(tiny_run, tmp_path, capsys):
             str(tiny_run / "views.csv"), "--timestep", "3"]  # fmt: skip
     assert latent_usage.main(args) == 1
     assert f"{tmp_path}: no part of the path is named ir or dvr" in capsys.readouterr().err
+    args[args.index("--images") + 1] = str(tiny_run / "dvr" / "images" / "t0003")
+    assert latent_usage.main(args) == 1
+    assert "t0003: no --models folder of its mode (dvr)" in capsys.readouterr().err
