@@ -89,6 +89,10 @@ def test_rd_curves_name_the_learned_points_start(tmp_path):
     (tmp_path / "settings.json").write_text(json.dumps(settings))
     body = section(build_report(tmp_path)[0], "rd_curves")
     assert "fine-tuned from the warm start of the main model (fcnr/zoo/base-128/ir) for 200 steps." in body
+    settings["config"]["train"]["init"] = {"ir": "fcnr/zoo/base-512/ir", "dvr": "fcnr/zoo/base-512-long/dvr"}
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    body = section(build_report(tmp_path)[0], "rd_curves")  # a base per mode: this run's mode's
+    assert "fine-tuned from the warm start of the main model (fcnr/zoo/base-512/ir) for 200 steps." in body
 
 
 def test_bd_table_and_verdict(tornado):

@@ -38,6 +38,16 @@ def base_timesteps(manifest: dict[str, Any], text: str) -> list[int]:
     return check_timesteps(manifest, parse_timesteps(text, manifest["total_timesteps"]))
 
 
+def init_path(value: str | dict[str, str | None] | None, mode: str) -> str | None:
+    """Returns a ``train.init`` setting's model folder for one mode (ir or dvr), or None: from scratch.
+
+    The setting is one folder with ``{mode}`` in it, or a folder per mode (``{ir: ..., dvr: ...}``).
+    """
+    if isinstance(value, dict):
+        value = value.get(mode)
+    return value.replace("{mode}", mode) if value else None
+
+
 def check_disjoint(chosen: dict[str, list[int]], manifests: dict[str, dict[str, Any]]) -> None:
     """Raises an FCNRError if a chosen timestep is one a report uses (the manifest's window)."""
     for ds, timesteps in chosen.items():

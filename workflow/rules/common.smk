@@ -21,6 +21,7 @@ from fcnr.cinema.importing import plan_import
 from fcnr.codec.model_files import model_id
 from fcnr.commands.train import config_options
 from fcnr.schemas import model_default
+from fcnr.training.base_model import init_path
 from fcnr.training.split import training_timesteps
 from render.manifest import known_datasets, load_manifest, used_timesteps
 
@@ -201,9 +202,10 @@ def init_dir(ds, mode):
 
 def resolve_init(value, mode):
     """Returns a `train.init` value's folder for one mode (see init_dir), or None when it is unset."""
-    if not value:
+    folder = init_path(value, mode)
+    if folder is None:
         return None
-    path = Path(value.replace("{mode}", mode))
+    path = Path(folder)
     if path.is_absolute() or made_here(path) or path.exists() or not (Path(workflow.basedir) / path).exists():
         return str(path)
     return str(Path(workflow.basedir) / path)
