@@ -90,6 +90,8 @@ rule baseline_classical:
         device=device_of("evaluate"),
     log:
         "logs/{ds}/{mode}/baselines/{codec}.log",
+    benchmark:
+        "benchmarks/{ds}/{mode}/baselines/{codec}.tsv"
     threads: 1
     resources:
         mem_mb=mem_mb(2000, 200),
