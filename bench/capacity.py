@@ -101,8 +101,8 @@ def main(argv: list[str] | None = None) -> None:
                 if args.time:
                     ms = clock(calls)
                     rate = 2e3 / (ms["entropy (float64)"] + ms["g_s"])
-                    row += (f" {ms['g_a + h_a']:.0f} | {ms['entropy (float64)']:.0f} | {ms['g_s']:.0f} | "
-                            f"{ms['g_s: JCTM']:.0f} | {rate:.2f} |")
+                    stages = ("g_a + h_a", "entropy (float64)", "g_s", "g_s: JCTM")
+                    row += " " + " | ".join(f"{ms[stage]:.3g}" for stage in stages) + f" | {rate:.2f} |"
                 print(row, flush=True)
 
 
