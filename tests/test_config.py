@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from fcnr.baselines.schemas import load_schema
+from fcnr.training.base_model import init_path
 from render.basics.schema import load_yaml, validate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -71,7 +72,7 @@ def test_hires_config_is_the_default_run_at_512_with_crops():
     assert hires["train"]["lr"] < default["train"]["lr"]
     assert hires["baselines"]["enabled"] and hires["train"]["N"] == default["train"]["N"]
     for mode in hires["modes"]:  # warm-started from a base model that saw renders at the run's size
-        base = json.loads((REPO / hires["train"]["init"].format(mode=mode) / "base.json").read_text())
+        base = json.loads((REPO / init_path(hires["train"]["init"], mode) / "base.json").read_text())
         assert hires["render"]["size"] in {images["size"] for images in base["images"]}
 
 
@@ -96,15 +97,33 @@ BASE_CONFIGS = sorted(path.name for path in (REPO / "config").glob("base-*.yaml"
 
 @pytest.mark.parametrize("name", BASE_CONFIGS)
 def test_base_configs_plan_the_models_they_published(tmp_path, name):
-    section = yaml.safe_load((REPO / "config" / name).read_text())["base"]
+    document = yaml.safe_load((REPO / "config" / name).read_text())
+    section, modes = document["base"], document.get("modes", ["ir", "dvr"])
     proc = dry_run(tmp_path, REPO / "config" / name, targets=["base_model"])
     assert proc.returncode == 0, proc.stderr[-3000:]
     counts = job_counts(proc)
-    assert counts["base_train"] == counts["base_publish"] == 2
-    for mode in ("ir", "dvr"):  # the committed model is what the config trains
+    assert counts["base_train"] == counts["base_publish"] == len(modes)
+    for mode in modes:  # the committed model is what the config trains
         base = json.loads((REPO / section["publish"] / mode / "base.json").read_text())
         assert [images["size"] for images in base["images"]] == [size["size"] for size in section["render"]["sizes"]]
         assert base["train"] == section["train"] and base["command"].endswith(f"--configfile config/{name}")
+
+
+def test_train_init_may_name_a_base_per_mode(tmp_path):
+    overlay = tmp_path / "per-mode.yaml"
+    overlay.write_text(yaml.safe_dump({"train": {"init": {"ir": "fcnr/zoo/base-512/ir", "dvr": None}}}))
+    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
+           "-n", "-p", "--cores", "2", "results/tornado/ir/model/weights.safetensors",
+           "results/tornado/dvr/model/weights.safetensors",
+           "--configfile", str(overlay)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trains = [line for line in proc.stdout.splitlines() if " fcnr train " in line]
+    ir, dvr = (next(line for line in trains if f"--out results/tornado/{mode}/model" in line) for mode in ("ir", "dvr"))
+    assert re.search(r"--init \S*fcnr/zoo/base-512/ir\b", ir) and "--init" not in dvr
+    overlay.write_text(yaml.safe_dump({"train": {"init": {"mip": "fcnr/zoo/base-512/ir"}}}))
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "train.init" in proc.stdout + proc.stderr
 
 
 SCHEMA_ERRORS = {
