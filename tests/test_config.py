@@ -20,10 +20,15 @@ CONFIGS = ["config.yaml", "test.yaml", "paper.yaml", "hires.yaml"]
 DATASETS = ["vortex", "tangaroa", "tornado"]
 
 
-def dry_run(tmp_path: Path, *configs: Path, targets=("results/tornado/report.html",)) -> subprocess.CompletedProcess:
-    """Returns a Snakemake dry run (quiet) of ``targets`` with ``configs`` overlaid on config/config.yaml."""
+def dry_run(tmp_path: Path, *configs: Path, targets=("results/tornado/report.html",),
+            jobs: bool = False) -> subprocess.CompletedProcess:  # fmt: skip
+    """Returns a Snakemake dry run of ``targets`` with ``configs`` overlaid on config/config.yaml.
+
+    Quiet (the job table only), or with ``jobs`` every job's resources and shell command.
+    """
+    verbosity = ["-p"] if jobs else ["--quiet", "rules"]
     cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-           "-n", "--quiet", "rules", "--cores", "2", *targets]  # fmt: skip
+           "-n", *verbosity, "--cores", "2", *targets]  # fmt: skip
     if configs:
         cmd += ["--configfile", *map(str, configs)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -79,10 +84,7 @@ def test_hires_config_is_the_default_run_at_512_with_crops():
 
 def test_hires_jobs_ask_for_measured_memory_and_skip_flip(tmp_path):
     # Measured peaks at 512²: coding 1.0-1.2 GB, a 256²-window fine-tune 1.2 GB (README, SLURM section).
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-           "-n", "-p", "--cores", "2", "results/tornado/report.html",
-           "--configfile", str(REPO / "config" / "hires.yaml")]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = dry_run(tmp_path, REPO / "config" / "hires.yaml", jobs=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     asked = {rule: int(mb) for rule, mb in re.findall(r"^rule (\w+):.*?mem_mb=(\d+)", proc.stdout, re.M | re.S)}
     assert 1_500 < asked["compress"] < 4_000 and 1_500 < asked["decompress"] < 4_000
@@ -112,17 +114,14 @@ def test_base_configs_plan_the_models_they_published(tmp_path, name):
 def test_train_init_may_name_a_base_per_mode(tmp_path):
     overlay = tmp_path / "per-mode.yaml"
     overlay.write_text(yaml.safe_dump({"train": {"init": {"ir": "fcnr/zoo/base-512/ir", "dvr": None}}}))
-    cmd = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(tmp_path),
-           "-n", "-p", "--cores", "2", "results/tornado/ir/model/weights.safetensors",
-           "results/tornado/dvr/model/weights.safetensors",
-           "--configfile", str(overlay)]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    targets = [f"results/tornado/{mode}/model/weights.safetensors" for mode in ("ir", "dvr")]
+    proc = dry_run(tmp_path, overlay, targets=targets, jobs=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     trains = [line for line in proc.stdout.splitlines() if " fcnr train " in line]
     ir, dvr = (next(line for line in trains if f"--out results/tornado/{mode}/model" in line) for mode in ("ir", "dvr"))
     assert re.search(r"--init \S*fcnr/zoo/base-512/ir\b", ir) and "--init" not in dvr
     overlay.write_text(yaml.safe_dump({"train": {"init": {"mip": "fcnr/zoo/base-512/ir"}}}))
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    proc = dry_run(tmp_path, overlay, targets=targets)
     assert proc.returncode != 0 and "train.init" in proc.stdout + proc.stderr
 
 
