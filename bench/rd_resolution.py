@@ -1,7 +1,7 @@
 """The resolution yardstick: FCNR against HEVC, AV1 and JPEG XL on held-out renders at several image sizes.
 
     python -m bench.rd_resolution [--datasets tornado vortex tangaroa] [--modes ir dvr] [--sizes 128 256 512]
-        [--held-out T ...] [--base fcnr/zoo/base-128] [--steps N] [--crop 128] [--lr LR] [--lambdas L ...]
+        [--held-out T ...] [--base fcnr/zoo/base-128 ...] [--steps N] [--crop 128] [--lr LR] [--lambdas L ...]
         [--codecs hevc av1 jpegxl] [--config config/config.yaml] [--frequency 3] [--max-side 128]
         [--work bench/out/rd_resolution] [--out bench/out/rd_resolution.csv] [--threads 2]
 
@@ -11,7 +11,8 @@ default run's report scores, the last of its timesteps) and for the default run'
 timesteps (its training views only). A held-out timestep that the base model's ``base.json`` lists
 as seen, or that holds training images of the run's split, is refused.
 
-FCNR: the base model (``--base DIR/{ir,dvr}``) fine-tuned at the default config's lambda sweep with
+FCNR: the base model (``--base DIR/{ir,dvr}``; several: each lambda from the one trained at the
+nearest lambda, as a run's ``train.init`` list) fine-tuned at the default config's lambda sweep with
 its recipe (steps, learning rate and schedule: ``train`` and ``baselines.learned``) on random
 windows of at most ``--crop`` (default ``train.crop``) of the renders at the bench size of the
 training pairs, at a peak learning rate ``--lr`` (default ``train.lr``): what a user's run at that
@@ -60,7 +61,7 @@ from fcnr.evaluation.bdrate import bd_rate
 from fcnr.evaluation.metrics import ms_ssim, psnr
 from fcnr.evaluation.rd import msssim_db, write_table
 from fcnr.images import image_path, timestep_dir
-from fcnr.training.base_model import read_provenance, seen_timesteps
+from fcnr.training.base_model import nearest_base, read_provenance, seen_timesteps, trained_lambda
 from fcnr.training.data import source_datasets
 from fcnr.training.split import training_timesteps, training_views, write_split_csv
 from render.basics.atomic import read_json, write_json
@@ -155,12 +156,20 @@ def default_held_out(config: dict, ds: str) -> list[int]:
     return compared_timesteps(run_timesteps(config, ds), config["baselines"].get("timesteps"))
 
 
-def base_dir(base: Path, mode: str) -> Path:
-    """Returns the base model folder of ``mode``."""
-    return base / mode
+def mode_bases(bases: Sequence[Path], mode: str) -> list[Path]:
+    """Returns the base model folders of ``mode`` (``DIR/{mode}`` of each ``--base`` that has one)."""
+    found = [base / mode for base in bases if (base / mode).is_dir()]
+    if not found:
+        raise FCNRError(f"no {mode} base model in {', '.join(map(str, bases))} (each needs a {mode}/ folder)")
+    return found
 
 
-def check_held_out(config: dict, ds: str, held_out: Sequence[int], base: Path, modes: Sequence[str]) -> None:
+def point_base(a, mode: str, lmbda: float) -> Path:
+    """Returns the base model a point of ``lmbda`` starts from: the one trained at the nearest lambda."""
+    return Path(nearest_base([str(folder) for folder in mode_bases(a.bases, mode)], lmbda))
+
+
+def check_held_out(config: dict, ds: str, held_out: Sequence[int], bases: Sequence[Path], modes: Sequence[str]) -> None:
     """Refuses held-out timesteps the base model saw or that hold training images of the run's split."""
     check_timesteps(load_manifest(ds), held_out)
     training = training_timesteps(run_timesteps(config, ds))
@@ -168,14 +177,14 @@ def check_held_out(config: dict, ds: str, held_out: Sequence[int], base: Path, m
     if trained:
         raise FCNRError(f"{ds}: timestep(s) {trained} hold training images of the default run's split "
                         f"(training timesteps {training}); pick held-out ones")  # fmt: skip
-    for mode in modes:
-        provenance = read_provenance(base_dir(base, mode))
+    for folder in (folder for mode in modes for folder in mode_bases(bases, mode)):
+        provenance = read_provenance(folder)
         if provenance is None:
-            raise FCNRError(f"{base_dir(base, mode)}: no base.json, so what the base model saw is unknown; "
+            raise FCNRError(f"{folder}: no base.json, so what the base model saw is unknown; "
                             "use a published base model (fcnr/zoo/)")  # fmt: skip
         overlap = sorted(set(held_out) & set(seen_timesteps(provenance).get(ds, [])))
         if overlap:
-            raise FCNRError(f"{base_dir(base, mode) / 'base.json'}: the base model saw {ds} timestep(s) {overlap}; "
+            raise FCNRError(f"{folder / 'base.json'}: the base model saw {ds} timestep(s) {overlap}; "
                             "pick held-out timesteps it did not see")  # fmt: skip
 
 
@@ -223,18 +232,19 @@ def sweep(config: dict, steps: int | None, lambdas: Sequence[float] | None) -> l
     return sorted((float(lmbda), recipe[lmbda] if steps is None else steps) for lmbda in chosen)
 
 
-def recipe_name(a, steps: int) -> str:
-    """Returns the folder name of a fine-tuning recipe: base, steps, window side and peak learning rate."""
-    return f"{a.base.name}-steps{steps}" + (f"-crop{a.crop}-lr{a.lr:g}" if steps else "")
+def recipe_name(a, base: Path, steps: int) -> str:
+    """Returns the folder name of a fine-tuning recipe: base (``DIR`` of DIR/mode), steps, window side and peak lr."""
+    return f"{base.parent.name}-steps{steps}" + (f"-crop{a.crop}-lr{a.lr:g}" if steps else "")
 
 
 def fine_tune(a, mode_dir: Path, sources, mode: str, lmbda: float, steps: int) -> tuple[Path, float]:
     """Returns (model folder, training seconds) of one FCNR point; the base itself for 0 steps."""
+    base = point_base(a, mode, lmbda)
     if steps == 0:
-        return base_dir(a.base, mode), 0.0
-    out = mode_dir / "models" / recipe_name(a, steps) / f"lambda{lmbda:g}"
+        return base, 0.0
+    out = mode_dir / "models" / recipe_name(a, base, steps) / f"lambda{lmbda:g}"
     if not (out / "train_summary.json").exists():
-        make_trainer(a.config, out, steps, lmbda, base_dir(a.base, mode), sources, a.crop, a.lr).run()
+        make_trainer(a.config, out, steps, lmbda, base, sources, a.crop, a.lr).run()
     return out, float(read_json(out / "train_summary.json")["seconds"])
 
 
@@ -250,7 +260,7 @@ def random_views(n_views: int) -> list[int]:
 
 def fcnr_point(a, mode_dir: Path, eval_dir: Path, sources, mode: str, lmbda: float, steps: int) -> dict:
     """Returns (and caches) one FCNR point on the held-out images."""
-    folder = eval_dir / f"fcnr-{recipe_name(a, steps)}" / f"lambda{lmbda:g}"
+    folder = eval_dir / f"fcnr-{recipe_name(a, point_base(a, mode, lmbda), steps)}" / f"lambda{lmbda:g}"
     if (folder / "point.json").exists():
         return read_json(folder / "point.json")
     model_dir, seconds = fine_tune(a, mode_dir, sources, mode, lmbda, steps)
@@ -420,7 +430,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", nargs="+", type=int, default=[128, 256, 512], help="image sides, 32-1024")
     parser.add_argument("--held-out", type=int, nargs="+", help="timesteps scored (default: each dataset's "
                         "default-run report's); applied to every dataset given")  # fmt: skip
-    parser.add_argument("--base", type=Path, default=REPO / "fcnr" / "zoo" / "base-128", help="DIR/{ir,dvr}")
+    parser.add_argument("--base", dest="bases", type=Path, nargs="+", default=[REPO / "fcnr" / "zoo" / "base-128"],
+                        help="DIR/{ir,dvr}; several: each lambda starts from the base trained nearest it")  # fmt: skip
     parser.add_argument("--steps", type=int, help="fine-tuning steps per lambda (default: the config's; 0: the base)")
     parser.add_argument("--crop", type=int, help="training window side (default: the config's train.crop)")
     parser.add_argument("--lr", type=float, help="fine-tuning's peak learning rate (default: the config's train.lr)")
@@ -447,20 +458,19 @@ def plan(a: argparse.Namespace, config: dict) -> argparse.Namespace:
     a.train_ts = {ds: training_timesteps(a.run_ts[ds]) for ds in a.datasets}
     a.held_out = {ds: a.held_out or default_held_out(config, ds) for ds in a.datasets}
     for ds in a.datasets:
-        check_held_out(config, ds, a.held_out[ds], a.base, a.modes)
+        check_held_out(config, ds, a.held_out[ds], a.bases, a.modes)
     a.frequency = a.frequency or config["views"]["frequency"]
     a.max_side = a.max_side or config["volumes"]["max_side"]
     a.crop = a.crop or config["train"].get("crop")
     a.lr = a.lr or config["train"]["lr"]
-    a.sweep = sweep(config, a.steps, a.lambdas) if a.steps != 0 else [(base_lambda(a.base, a.modes), 0)]
+    a.sweep = sweep(config, a.steps, a.lambdas) if a.steps != 0 else base_points(a.bases, a.modes)
     a.ladders = ladders(config, a.codecs)
     return a
 
 
-def base_lambda(base: Path, modes: Sequence[str]) -> float:
-    """Returns the lambda the base models were trained at (the model schema's default when unset)."""
-    lambdas = {read_provenance(base_dir(base, m))["train"].get("lambda") or default_lambda() for m in modes}
-    return float(min(lambdas))
+def base_points(bases: Sequence[Path], modes: Sequence[str]) -> list[tuple[float, int]]:
+    """Returns the sweep of ``--steps 0``: a point at each lambda the base models were trained at."""
+    return [(lmbda, 0) for lmbda in sorted({trained_lambda(f) for m in modes for f in mode_bases(bases, m)})]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -93,6 +93,11 @@ def test_rd_curves_name_the_learned_points_start(tmp_path):
     (tmp_path / "settings.json").write_text(json.dumps(settings))
     body = section(build_report(tmp_path)[0], "rd_curves")  # a base per mode: this run's mode's
     assert "fine-tuned from the warm start of the main model (fcnr/zoo/base-512/ir) for 200 steps." in body
+    settings["config"]["train"]["init"] = {"ir": ["bases/high/ir", "bases/low/ir"]}
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    body = section(build_report(tmp_path)[0], "rd_curves")  # bases at several lambdas: each point its nearest
+    assert ("fine-tuned from the base model trained at the lambda nearest theirs (bases/high/ir, "
+            "bases/low/ir) for 200 steps.") in body  # fmt: skip
 
 
 def test_bd_table_and_verdict(tornado):

@@ -15,7 +15,15 @@ from safetensors.torch import load_file
 from fcnr.cli import main
 from fcnr.codec.model import build_model
 from fcnr.codec.model_io import save_model
-from fcnr.training.base_model import base_timesteps, check_disjoint, read_provenance, seen_timesteps
+from fcnr.training.base_model import (
+    base_timesteps,
+    check_disjoint,
+    init_candidates,
+    nearest_base,
+    read_provenance,
+    seen_timesteps,
+    trained_lambda,
+)
 from fcnr.training.schedule import learning_rate
 from fcnr.training.warm_start import warm_start
 from render.basics.errors import FCNRError
@@ -165,3 +173,23 @@ def test_what_a_base_saw_includes_the_base_it_continued_from():
     second = {"datasets": {"tornado": {"timesteps": [33]}, "vortex": {"timesteps": [2]}}, "images": [],
               "init": {"path": "fcnr/zoo/first/ir", "base": first}}  # fmt: skip
     assert seen_timesteps(second) == {"tornado": [30, 31, 33], "vortex": [2]}
+
+
+def write_base(folder: Path, lmbda: float | None) -> str:
+    """Writes a base.json saying only the lambda a base model was trained at; returns the folder."""
+    folder.mkdir(parents=True)
+    (folder / "base.json").write_text(json.dumps({"format": "fcnr-base", "version": 2, "train": {"lambda": lmbda}}))
+    return str(folder)
+
+
+def test_a_training_starts_from_the_base_trained_nearest_its_lambda(tmp_path):
+    high, low = write_base(tmp_path / "high" / "dvr", None), write_base(tmp_path / "low" / "dvr", 5)
+    setting = {"ir": "zoo/base/{mode}", "dvr": [str(tmp_path / "high/{mode}"), str(tmp_path / "low/{mode}")]}
+    assert init_candidates(setting, "ir") == ["zoo/base/ir"] and init_candidates(setting, "dvr") == [high, low]
+    assert init_candidates(None, "ir") == [] and init_candidates({"dvr": None}, "dvr") == []
+    assert trained_lambda(high) == 1000.0 and trained_lambda(low) == 5.0  # unset: `fcnr train`'s default
+    picks = {lmbda: nearest_base([high, low], lmbda) for lmbda in (1, 5, 20, 100, 1000, 5000)}
+    assert picks == {1: low, 5: low, 20: low, 100: high, 1000: high, 5000: high}  # 70.7 splits them (log scale)
+    assert nearest_base(["results/any/dvr/model"], 5) == "results/any/dvr/model"  # one: no base.json needed
+    with pytest.raises(FCNRError, match="no base.json, so the lambda it was trained at is unknown"):
+        nearest_base([high, str(tmp_path)], 5)

@@ -13,7 +13,7 @@ from fcnr.baselines.runs import BD_CSV, RD_CSV, compared_timesteps, learned_step
 from fcnr.evaluation.rd import read_table
 from fcnr.report.context import ReportContext
 from fcnr.report.html import fmt
-from fcnr.training.base_model import init_path
+from fcnr.training.base_model import init_candidates
 
 
 def rd_points(ctx: ReportContext, mode: str) -> list[dict[str, Any]] | None:
@@ -48,8 +48,11 @@ def learned_start(ctx: ReportContext) -> str:
     cfg = config(ctx)
     steps = learned_steps(cfg)
     init = cfg.get("train", {}).get("init")
-    folders = ", ".join(dict.fromkeys(filter(None, (init_path(init, m) for m in ctx.modes))))
-    start = f"the warm start of the main model ({folders})" if folders else "FCNR's main model"
+    candidates = {m: init_candidates(init, m) for m in ctx.modes}
+    folders = ", ".join(dict.fromkeys(folder for found in candidates.values() for folder in found))
+    several = any(len(found) > 1 for found in candidates.values())
+    start = (f"the base model trained at the lambda nearest theirs ({folders})" if several
+             else f"the warm start of the main model ({folders})" if folders else "FCNR's main model")  # fmt: skip
     length = f" for {fmt(steps)} steps" if steps else ""
     return f"FCNR's other points are one model each, fine-tuned from {start}{length}."
 

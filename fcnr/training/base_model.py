@@ -18,11 +18,14 @@ from another base also saw what ``init.base`` says (``seen_timesteps`` follows t
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from fcnr.schemas import model_default
 from render.basics.atomic import read_json, write_json, write_text
 from render.basics.errors import FCNRError
 from render.manifest import parse_timesteps, used_timesteps
@@ -38,14 +41,40 @@ def base_timesteps(manifest: dict[str, Any], text: str) -> list[int]:
     return check_timesteps(manifest, parse_timesteps(text, manifest["total_timesteps"]))
 
 
-def init_path(value: str | dict[str, str | None] | None, mode: str) -> str | None:
-    """Returns a ``train.init`` setting's model folder for one mode (ir or dvr), or None: from scratch.
+InitSetting = str | list[str] | dict[str, str | list[str] | None] | None
 
-    The setting is one folder with ``{mode}`` in it, or a folder per mode (``{ir: ..., dvr: ...}``).
+
+def init_candidates(value: InitSetting, mode: str) -> list[str]:
+    """Returns a ``train.init`` setting's model folders for one mode (ir or dvr); [] trains from scratch.
+
+    The setting is a folder with ``{mode}`` in it, a list of such folders (base models trained at
+    different lambdas: ``nearest_base`` picks one per training), or either per mode
+    (``{ir: ..., dvr: [...]}``).
     """
     if isinstance(value, dict):
         value = value.get(mode)
-    return value.replace("{mode}", mode) if value else None
+    folders = [value] if isinstance(value, str) else value or []
+    return [folder.replace("{mode}", mode) for folder in folders]
+
+
+def trained_lambda(model_dir: str | os.PathLike) -> float:
+    """Returns the lambda a published base model was trained at (``fcnr train``'s default when unset)."""
+    provenance = read_provenance(model_dir)
+    if provenance is None:
+        raise FCNRError(f"{model_dir}: no {PROVENANCE}, so the lambda it was trained at is unknown; a list of "
+                        "warm starts may name only published base models")  # fmt: skip
+    value = provenance["train"].get("lambda")
+    return float(model_default("lambda") if value is None else value)
+
+
+def nearest_base(folders: Sequence[str], lmbda: float) -> str:
+    """Returns the folder among ``folders`` trained at the lambda nearest ``lmbda`` on a log scale.
+
+    One folder is returned as it is (it need not be a published base); on a tie the first wins.
+    """
+    if len(folders) == 1:
+        return folders[0]
+    return min(folders, key=lambda folder: abs(math.log(trained_lambda(folder) / lmbda)))
 
 
 def check_disjoint(chosen: dict[str, list[int]], manifests: dict[str, dict[str, Any]]) -> None:

@@ -197,7 +197,7 @@ rule base_publish:
 
 def base_init(mode):
     """Returns the folder the base model continues from (base.train.init, {mode} filled in), or None."""
-    return resolve_init(base()["train"].get("init"), mode)
+    return resolve_init(base()["train"].get("init"), mode, runs.main_lambda(base()))
 
 
 def config_flag():

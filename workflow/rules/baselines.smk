@@ -33,17 +33,17 @@ def learned_train_args(wildcards):
 
 
 def learned_start(wildcards):
-    """Returns the folder a learned point fine-tunes from: train.init (the base model) if set, else FCNR's main model.
+    """Returns the folder a learned point fine-tunes from: train.init (the base nearest its lambda) or the main model.
 
     From the base, every point of a curve has the main model's recipe (the base plus a fine-tune at its
     lambda), and the points train beside the main model instead of after it.
     """
-    return init_dir(wildcards.ds, wildcards.mode) or f"results/{wildcards.ds}/{wildcards.mode}/model"
+    return init_dir(wildcards) or f"results/{wildcards.ds}/{wildcards.mode}/model"
 
 
 def learned_start_files(wildcards):
     """Returns the start's files that this workflow makes (none for a committed base model)."""
-    if init_dir(wildcards.ds, wildcards.mode):
+    if init_dir(wildcards):
         return init_input(wildcards)
     return model_files(wildcards.ds, wildcards.mode)
 

@@ -21,7 +21,7 @@ from fcnr.cinema.importing import plan_import
 from fcnr.codec.model_files import model_id
 from fcnr.commands.train import config_options
 from fcnr.schemas import model_default
-from fcnr.training.base_model import init_path
+from fcnr.training.base_model import init_candidates, nearest_base
 from fcnr.training.split import training_timesteps
 from render.manifest import known_datasets, load_manifest, used_timesteps
 
@@ -191,24 +191,37 @@ def train_args(ds):
     return section_args(settings(ds)["train"])
 
 
-def init_dir(ds, mode):
-    """Returns the warm-start model folder of a dataset mode (train.init, {mode} filled in), or None.
+def init_dir(wildcards):
+    """Returns the warm-start model folder of a training job (its dataset, mode and lambda), or None.
 
-    A relative path is looked up in the working directory, then in the repository (the committed
-    base models); one under results/ is left as it is, for a rule of this workflow to make.
+    train.init with {mode} filled in; where it lists several base models, the one trained at the
+    lambda nearest the job's (training_lambda). A relative path is looked up in the working
+    directory, then in the repository (the committed base models); one under results/ is left as it
+    is, for a rule of this workflow to make.
     """
-    return resolve_init(settings(ds)["train"].get("init"), mode)
+    return resolve_init(settings(wildcards.ds)["train"].get("init"), wildcards.mode, training_lambda(wildcards))
 
 
-def resolve_init(value, mode):
-    """Returns a `train.init` value's folder for one mode (see init_dir), or None when it is unset."""
-    folder = init_path(value, mode)
-    if folder is None:
-        return None
+def resolve_init(value, mode, lmbda):
+    """Returns a `train.init` value's folder for one mode's training at ``lmbda`` (see init_dir), or None."""
+    folders = [located(folder) for folder in init_candidates(value, mode)]
+    try:
+        return nearest_base(folders, lmbda) if folders else None
+    except FCNRError as exc:
+        raise WorkflowError(f"{config_source()}: train.init: {exc}") from None
+
+
+def located(folder):
+    """Returns a warm start's folder: as given, or in the repository when only there."""
     path = Path(folder)
     if path.is_absolute() or made_here(path) or path.exists() or not (Path(workflow.basedir) / path).exists():
         return str(path)
     return str(Path(workflow.basedir) / path)
+
+
+def training_lambda(wildcards):
+    """Returns the lambda a training job runs at: a learned point's own, else the run's main lambda."""
+    return float(wildcards.lam) if "lam" in wildcards.keys() else runs.main_lambda(settings(wildcards.ds))
 
 
 def made_here(path):
@@ -218,19 +231,19 @@ def made_here(path):
 
 def init_input(wildcards):
     """Returns the warm start's files as inputs when this workflow makes them (e.g. the test config's base)."""
-    folder = init_dir(wildcards.ds, wildcards.mode)
+    folder = init_dir(wildcards)
     return [f"{folder}/{name}" for name in MODEL_FILES] if folder and made_here(folder) else []
 
 
 def init_flag(wildcards):
     """Returns the `fcnr train --init DIR` option of a dataset mode ("" when training from scratch)."""
-    folder = init_dir(wildcards.ds, wildcards.mode)
+    folder = init_dir(wildcards)
     return f"--init {folder}" if folder else ""
 
 
 def init_param(wildcards):
     """Returns the warm start as a param: its folder and, for a given model, its id (a new one reruns training)."""
-    folder = init_dir(wildcards.ds, wildcards.mode)
+    folder = init_dir(wildcards)
     if not folder or made_here(folder):
         return as_json({"init": folder})
     try:
