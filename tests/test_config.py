@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 import yaml
 
 from fcnr.baselines.schemas import load_schema
-from fcnr.training.base_model import init_path
+from fcnr.training.base_model import init_candidates
 from render.basics.schema import load_yaml, validate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,9 +77,10 @@ def test_hires_config_is_the_default_run_at_512_with_crops():
     assert hires["baselines"]["learned"]["finetune_steps"] == hires["train"]["max_steps"]
     assert hires["train"]["lr"] < default["train"]["lr"]
     assert hires["baselines"]["enabled"] and hires["train"]["N"] == default["train"]["N"]
-    for mode in hires["modes"]:  # warm-started from a base model that saw renders at the run's size
-        base = json.loads((REPO / init_path(hires["train"]["init"], mode) / "base.json").read_text())
-        assert hires["render"]["size"] in {images["size"] for images in base["images"]}
+    for mode in hires["modes"]:  # warm-started from base models that saw renders at the run's size
+        for folder in init_candidates(hires["train"]["init"], mode):
+            base = json.loads((REPO / folder / "base.json").read_text())
+            assert hires["render"]["size"] in {images["size"] for images in base["images"]}
 
 
 
@@ -123,6 +125,31 @@ def test_train_init_may_name_a_base_per_mode(tmp_path):
     overlay.write_text(yaml.safe_dump({"train": {"init": {"mip": "fcnr/zoo/base-512/ir"}}}))
     proc = dry_run(tmp_path, overlay, targets=targets)
     assert proc.returncode != 0 and "train.init" in proc.stdout + proc.stderr
+
+
+def test_each_lambda_point_starts_from_the_base_trained_nearest_its_lambda(tmp_path):
+    long = REPO / "fcnr" / "zoo" / "base-512-long" / "dvr"
+    low = tmp_path / "base-low" / "dvr"  # base-512-long as if trained at lambda 5
+    shutil.copytree(long, low)
+    provenance = json.loads((low / "base.json").read_text())
+    provenance["train"]["lambda"] = 5
+    (low / "base.json").write_text(json.dumps(provenance))
+    overlay = tmp_path / "bases.yaml"
+    init = {"ir": "fcnr/zoo/base-512/ir", "dvr": [str(long), str(low)]}
+    overlay.write_text(yaml.safe_dump({"train": {"init": init}}))
+    proc = dry_run(tmp_path, REPO / "config" / "hires.yaml", overlay, jobs=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trains = [line for line in proc.stdout.splitlines() if " fcnr train " in line]
+    inits = {re.search(r"--out (\S+)", line)[1]: re.search(r"--init (\S+)", line)[1] for line in trains}
+    dvr = "results/tornado/dvr/"
+    assert inits[dvr + "model"] == str(long)  # the main lambda, 1000
+    assert inits[dvr + "baselines/fcnr/lambda100/model"] == str(long)  # 100 lies nearer 1000 than 5 (log scale)
+    assert inits[dvr + "baselines/fcnr/lambda5/model"] == str(low)
+    assert inits["results/tornado/ir/baselines/fcnr/lambda5/model"].endswith("fcnr/zoo/base-512/ir")
+    (low / "base.json").unlink()  # choosing by lambda needs each listed base's base.json
+    proc = dry_run(tmp_path, REPO / "config" / "hires.yaml", overlay, targets=[dvr + "model/weights.safetensors"])
+    assert proc.returncode != 0
+    assert f"train.init: {low}: no base.json, so the lambda it was trained at is unknown" in proc.stdout + proc.stderr
 
 
 SCHEMA_ERRORS = {

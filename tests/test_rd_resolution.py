@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,6 +61,21 @@ def test_a_base_model_without_base_json_is_refused(tmp_path):
     (tmp_path / "ir").mkdir()
     with pytest.raises(FCNRError, match="no base.json"):
         rd_resolution.parse_args([*TINY, "--base", str(tmp_path), "--work", str(tmp_path)])
+
+
+def test_several_bases_start_each_lambda_from_the_one_trained_nearest_it(tmp_path):
+    long = Path(rd_resolution.REPO) / "fcnr" / "zoo" / "base-512-long"
+    provenance = json.loads((long / "dvr" / "base.json").read_text())
+    provenance["train"]["lambda"] = 5  # base-512-long's base.json as if trained at lambda 5
+    (tmp_path / "low" / "dvr").mkdir(parents=True)
+    (tmp_path / "low" / "dvr" / "base.json").write_text(json.dumps(provenance))
+    bases = ["--base", str(long), str(tmp_path / "low")]
+    a = rd_resolution.parse_args(["--datasets", "tornado", "--modes", "dvr", *bases, "--steps", "0"])
+    assert a.sweep == [(5.0, 0), (1000.0, 0)]  # --steps 0: each base at its own lambda
+    assert [rd_resolution.point_base(a, "dvr", lmbda) for lmbda in (5, 100, 1000)] == [
+        tmp_path / "low" / "dvr", long / "dvr", long / "dvr"]
+    with pytest.raises(FCNRError, match="no ir base model in .*base-512-long"):  # base-512-long has DVR only
+        rd_resolution.parse_args(["--datasets", "tornado", "--modes", "ir", "--base", str(long)])
 
 
 @pytest.mark.parametrize("option", [["--lr", "0"], ["--crop", "0"], ["--crop", "16"], ["--steps", "-1"], ["--sizes", "2048"]])
