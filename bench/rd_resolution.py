@@ -237,9 +237,8 @@ def recipe_name(a, base: Path, steps: int) -> str:
     return f"{base.parent.name}-steps{steps}" + (f"-crop{a.crop}-lr{a.lr:g}" if steps else "")
 
 
-def fine_tune(a, mode_dir: Path, sources, mode: str, lmbda: float, steps: int) -> tuple[Path, float]:
-    """Returns (model folder, training seconds) of one FCNR point; the base itself for 0 steps."""
-    base = point_base(a, mode, lmbda)
+def fine_tune(a, mode_dir: Path, sources, base: Path, lmbda: float, steps: int) -> tuple[Path, float]:
+    """Returns (model folder, training seconds) of one FCNR point from ``base``; the base itself for 0 steps."""
     if steps == 0:
         return base, 0.0
     out = mode_dir / "models" / recipe_name(a, base, steps) / f"lambda{lmbda:g}"
@@ -260,10 +259,11 @@ def random_views(n_views: int) -> list[int]:
 
 def fcnr_point(a, mode_dir: Path, eval_dir: Path, sources, mode: str, lmbda: float, steps: int) -> dict:
     """Returns (and caches) one FCNR point on the held-out images."""
-    folder = eval_dir / f"fcnr-{recipe_name(a, point_base(a, mode, lmbda), steps)}" / f"lambda{lmbda:g}"
+    base = point_base(a, mode, lmbda)
+    folder = eval_dir / f"fcnr-{recipe_name(a, base, steps)}" / f"lambda{lmbda:g}"
     if (folder / "point.json").exists():
         return read_json(folder / "point.json")
-    model_dir, seconds = fine_tune(a, mode_dir, sources, mode, lmbda, steps)
+    model_dir, seconds = fine_tune(a, mode_dir, sources, base, lmbda, steps)
     model, ident = load_model(model_dir), model_id(model_dir)
     enc, dec = Timer(), Timer()
     held_out = a.held_out[a.ds]
