@@ -24,13 +24,12 @@ from pathlib import Path
 
 import torch
 
+from bench.scoring import pair_tensors
 from fcnr.codec.model import LATENTS
 from fcnr.codec.model_io import load_model
-from fcnr.codec.params import view_params
 from fcnr.evaluation.rd import write_table
-from fcnr.images import image_path, read_image, to_tensor
 from render.basics.errors import FCNRError
-from render.views import read_views, view_pairs
+from render.views import read_views
 
 MODES = ("ir", "dvr")
 LIVE_BITS = 0.05  # a channel is live when its elements cost at least this many bits on average
@@ -54,10 +53,7 @@ def latent_rates(model, images_dir: Path, views, t: int, pairs: int) -> dict:
     t_range, pixels, coded, squared = model.config["t_range"], 0, 0, 0.0
     bits = {name: torch.zeros(int(model.config["M"]), dtype=torch.float64) for name in LATENTS}
     elements = dict.fromkeys(LATENTS, 0)
-    angles = {int(v["index"]): (float(v["theta"]), float(v["phi"])) for v in views}
-    for left, right in view_pairs(views)[:pairs]:
-        x_l, x_r = (to_tensor(read_image(image_path(images_dir, v))) for v in (left, right))
-        p_l, p_r = (view_params(t, *angles[v], t_range).unsqueeze(0) for v in (left, right))
+    for x_l, x_r, p_l, p_r in pair_tensors(images_dir, views, t, t_range, pairs):
         out = model(x_l, x_r, p_l, p_r)
         for name, likelihoods in out["likelihoods"].items():
             bits[name] += -torch.log2(likelihoods.double()).sum(dim=(0, 2, 3))

@@ -11,9 +11,11 @@ from fcnr.codec.coding import Timer, compress_timestep, decode_all
 from fcnr.codec.model import FCNRModel
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import load_model
+from fcnr.codec.params import view_params
 from fcnr.codec.shard import read_shard, write_shard
 from fcnr.evaluation.metrics import psnr
-from fcnr.images import image_path, read_image, timestep_dir
+from fcnr.images import image_path, read_image, timestep_dir, to_tensor
+from render.views import view_pairs
 
 #: scores one (reference, decoded) image pair, e.g. {"psnr": ...}
 Scorer = Callable[[np.ndarray, np.ndarray], Mapping[str, float]]
@@ -54,3 +56,14 @@ def score_model(model: FCNRModel, ident: str, images_root: Path, views: np.ndarr
 def means(rows: list[dict], keys=("bpp", "psnr")) -> dict[str, float]:
     """Returns the mean of each of ``keys`` over ``rows``."""
     return {k: float(np.mean([r[k] for r in rows])) for k in keys}
+
+
+def pair_tensors(images_dir: Path, views: np.ndarray, t: int, t_range, pairs: int | None = None) -> list[tuple]:
+    """Returns (x_l, x_r, p_l, p_r), each with a batch of one, of the first ``pairs`` (None: all) view pairs of
+    timestep ``t``'s images in ``images_dir``, in view order."""
+    angles = {int(v["index"]): (float(v["theta"]), float(v["phi"])) for v in views}
+    return [
+        (*(to_tensor(read_image(image_path(images_dir, v))) for v in pair),
+         *(view_params(t, *angles[v], t_range).unsqueeze(0) for v in pair))
+        for pair in view_pairs(views)[:pairs]
+    ]  # fmt: skip

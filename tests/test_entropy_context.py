@@ -1,0 +1,66 @@
+"""bench/entropy_context.py: its forward is FCNR's, new contexts start as the control, and a tiny real run."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import yaml
+
+from bench import entropy_context
+from bench.entropy_context import ContextModel
+from fcnr.codec.model import LATENTS, build_model
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+REPO = entropy_context.REPO
+
+
+def small_pair(seed: int = 0) -> tuple[torch.Tensor, ...]:
+    generator = torch.Generator().manual_seed(seed)
+    images = [torch.rand(1, 3, 64, 64, generator=generator) for _ in range(2)]
+    return (*images, torch.rand(1, 3, generator=generator), torch.rand(1, 3, generator=generator))
+
+
+@torch.no_grad()
+def test_the_pair_context_is_fcnr_forward():
+    torch.manual_seed(0)
+    model = build_model({"N": 16, "M": 8}).eval()
+    pair = small_pair()
+    expected, got = model(*pair), ContextModel(model, "pair")(*pair, None)
+    assert all(torch.equal(a, b) for a, b in zip(expected["x_hat"], got["x_hat"]))
+    assert all(torch.equal(expected["likelihoods"][n], got["likelihoods"][n]) for n in LATENTS)
+
+
+@torch.no_grad()
+def test_new_contexts_start_as_the_control():
+    torch.manual_seed(0)
+    model = build_model({"N": 16, "M": 8}).eval()
+    control = ContextModel(model, "pair")
+    both = ContextModel(model, "previous+checkerboard").eval()
+    prev = control(*small_pair(1), None)["latents"]
+    expected, got = control(*small_pair(), None), both(*small_pair(), prev)
+    assert all(torch.allclose(expected["likelihoods"][n], got["likelihoods"][n]) for n in LATENTS)
+    both.checkerboard.nets["y_l"][-1].bias.data.fill_(0.5)  # a trained correction moves only the second pass
+    moved = both(*small_pair(), prev)["likelihoods"]["y_l"]
+    h, w = moved.shape[-2:]
+    anchors = (torch.arange(h).view(-1, 1) + torch.arange(w).view(1, -1)) % 2 == 0
+    assert torch.equal(moved[..., anchors], expected["likelihoods"]["y_l"][..., anchors])
+    assert not torch.allclose(moved[..., ~anchors], expected["likelihoods"]["y_l"][..., ~anchors])
+
+
+def test_tiny_run_prints_each_context_against_the_control(tmp_path, capsys):
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["views"]["frequency"], config["volumes"]["max_side"] = 1, 32  # 12 views of a 32^3 grid
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    common = ["--model", str(REPO / "fcnr" / "zoo" / "base-128" / "ir"), "--dataset", "tornado", "--mode", "ir",
+              "--size", "64", "--crop", "32", "--work", str(tmp_path / "work"), "--config", str(tmp_path / "config.yaml"),
+              "--threads", "1"]  # fmt: skip
+    assert entropy_context.main([*common, "--steps", "0"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and "bpp |" not in line]
+    assert [row.split(" | ")[0] for row in rows] == [f"| {c}" for c in entropy_context.CONTEXTS]
+    assert all(row.split(" | ")[5:7] == rows[0].split(" | ")[5:7] for row in rows)  # the same bpp and PSNR
+    assert entropy_context.main([*common, "--steps", "2", "--contexts", "pair", "previous+checkerboard"]) == 0
+    out = capsys.readouterr().out
+    assert "| previous+checkerboard | " in out and "2 steps at lambda 5" in out
+    images = tmp_path / "work" / "tornado" / "ir" / "s64" / "images"
+    assert sorted(p.name for p in images.iterdir()) == ["t0000", "t0003", "t0005"]
+    assert all(len(list(folder.glob("v*.png"))) == 12 for folder in images.iterdir())  # every view, to chain pairs
