@@ -12,6 +12,9 @@ lambda-5 fine-tune, whose ``--work`` folder this bench shares) for ``--steps`` s
 run's training timesteps (all their views are rendered, so a pair's predecessor in view order is
 its neighbour, as when a timestep is coded), and is scored on every pair of the held-out timestep:
 
+Scoring a timestep the model's base saw is refused (its ``base.json``, or that of the base it was
+warm-started from); t is normalised over the run's timesteps, as in the yardstick's fine-tunes.
+
 * ``pair``: FCNR as it is, the control;
 * ``previous``: z_l's Laplace parameters and h_D's features also see the previous pair's decoded
   latents (view order; the timestep's first pair has none);
@@ -42,11 +45,14 @@ from fcnr.codec.layers import conv, prelu
 from fcnr.codec.model import LATENTS, FCNRModel
 from fcnr.codec.model_io import load_model
 from fcnr.images import timestep_dir
-from fcnr.training.data import Pair, PairDataset, random_crop
+from fcnr.training.base_model import read_provenance, seen_timesteps
+from fcnr.training.data import PairDataset, random_crop, source_datasets
 from fcnr.training.schedule import learning_rate
-from fcnr.training.split import training_timesteps
+from fcnr.training.split import training_timesteps, write_split_csv
+from render.basics.atomic import read_json
+from render.basics.errors import FCNRError
 from render.basics.schema import load_yaml
-from render.views import read_views, view_pairs
+from render.views import read_views
 
 CONTEXTS = ("pair", "previous", "checkerboard", "previous+checkerboard")
 CONTEXT_LR = 5  # the new layers' peak learning rate, in multiples of --lr
@@ -135,11 +141,25 @@ class ContextModel(nn.Module):
 # ---- data ----------------------------------------------------------------------------------------------------
 
 
-def training_data(images: Path, views, timesteps: Sequence[int], t_range) -> PairDataset:
-    """Returns every pair of ``timesteps`` (all views) as a dataset in view order."""
-    angles = {int(v["index"]): (float(v["theta"]), float(v["phi"])) for v in views}
-    pairs = [Pair(t, l, r, angles[l], angles[r]) for t in timesteps for l, r in view_pairs(views)]
-    return PairDataset(images, pairs, tuple(t_range))
+def training_data(a: argparse.Namespace, images: Path, run_ts: Sequence[int], n_views: int) -> PairDataset:
+    """Returns every pair (all views) of the run's training timesteps as a dataset in view order."""
+    split = a.work / a.dataset / "split-every-view.csv"
+    write_split_csv(split, run_ts, n_views, view_fraction=1)
+    return source_datasets([images], [a.work / "views.csv"], [split])[0]
+
+
+def check_unseen(model_dir: Path, ds: str, t: int) -> None:
+    """Refuses a held-out timestep that the model's base saw (its ``base.json``, or its warm start's)."""
+    provenance = read_provenance(model_dir)
+    summary = model_dir / "train_summary.json"
+    base = (read_json(summary).get("init") or {}).get("base") if summary.is_file() else None
+    if provenance is None and base is None:
+        raise FCNRError(f"{model_dir}: neither a published base model nor warm-started from one, so what it saw "
+                        "is unknown; use a point of bench/rd_resolution.py")  # fmt: skip
+    seen = seen_timesteps(provenance) if provenance else base["datasets"]
+    if t in seen.get(ds, []):
+        raise FCNRError(f"{model_dir}: its base model saw {ds} timestep {t}, the one scored here; "
+                        "use a model that never saw it")  # fmt: skip
 
 
 # ---- training and scoring ------------------------------------------------------------------------------------
@@ -227,8 +247,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--config", type=Path, default=REPO / "config" / "config.yaml", help="the default run's config")
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
     a = parser.parse_args(argv)
-    if a.steps < 0 or a.crop < 32 or a.lr <= 0 or a.lmbda <= 0:
-        parser.error("--steps must be 0 or more, --crop 32 or more, --lr and --lambda above 0")
+    if not 32 <= a.size <= 1024 or a.steps < 0 or a.crop < 32 or a.lr <= 0 or a.lmbda <= 0:
+        parser.error("--size must lie in 32..1024, --steps be 0 or more, --crop 32 or more, --lr and --lambda above 0")
     return a
 
 
@@ -238,13 +258,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = load_yaml(a.config)
     run_ts = run_timesteps(config, a.dataset)
     train_ts, a.held_out = training_timesteps(run_ts), default_held_out(config, a.dataset)[-1]
+    check_unseen(a.model, a.dataset, a.held_out)
     prepare_views(a.work, config["views"]["frequency"])
     views, images = read_views(a.work / "views.csv"), a.work / a.dataset / a.mode / f"s{a.size}" / "images"
     volumes = prepare_volumes(a.work, a.dataset, sorted({*train_ts, a.held_out}), config["volumes"]["max_side"])
     for t in (*train_ts, a.held_out):
         render(volumes, a.dataset, a.mode, t, a.work / "views.csv", a.size, images)
-    t_range = load_model(a.model).config["t_range"]
-    data, held_out = training_data(images, views, train_ts, t_range), pair_tensors(timestep_dir(images, a.held_out), views, a.held_out, t_range)
+    data = training_data(a, images, run_ts, len(views))
+    held_out = pair_tensors(timestep_dir(images, a.held_out), views, a.held_out, data.t_range)
     results = {}
     for context in a.contexts:
         net = ContextModel(load_model(a.model), context)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 import torch
 import yaml
@@ -9,6 +12,7 @@ import yaml
 from bench import entropy_context
 from bench.entropy_context import ContextModel
 from fcnr.codec.model import LATENTS, build_model
+from render.basics.errors import FCNRError
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 REPO = entropy_context.REPO
@@ -64,3 +68,17 @@ def test_tiny_run_prints_each_context_against_the_control(tmp_path, capsys):
     images = tmp_path / "work" / "tornado" / "ir" / "s64" / "images"
     assert sorted(p.name for p in images.iterdir()) == ["t0000", "t0003", "t0005"]
     assert all(len(list(folder.glob("v*.png"))) == 12 for folder in images.iterdir())  # every view, to chain pairs
+
+
+def test_a_model_that_saw_the_scored_timestep_or_whose_past_is_unknown_is_refused(tmp_path):
+    seen = tmp_path / "seen"
+    shutil.copytree(REPO / "fcnr" / "zoo" / "base-128" / "ir", seen)
+    provenance = json.loads((seen / "base.json").read_text())
+    provenance["datasets"]["tornado"]["timesteps"].append(5)  # the default run's scored timestep
+    (seen / "base.json").write_text(json.dumps(provenance))
+    args = ["--dataset", "tornado", "--mode", "ir", "--size", "64", "--work", str(tmp_path / "work")]
+    with pytest.raises(FCNRError, match="saw tornado timestep 5"):
+        entropy_context.main(["--model", str(seen), *args])
+    (seen / "base.json").unlink()
+    with pytest.raises(FCNRError, match="what it saw is unknown"):
+        entropy_context.main(["--model", str(seen), *args])
