@@ -18,8 +18,9 @@ warm-started from); t is normalised over the run's timesteps, as in the yardstic
 * ``pair``: FCNR as it is, the control;
 * ``previous``: z_l's Laplace parameters and h_D's features also see the previous pair's decoded
   latents (view order; the timestep's first pair has none);
-* ``checkerboard``: z_l, y_l and y_r in two passes, the second half's parameters corrected from
-  the decoded first half (He et al., CVPR 2021);
+* ``checkerboard``: the codec's ``context: checkerboard`` (``fcnr.codec.layers.CheckerboardContext``):
+  z_l, y_l and y_r in two passes, the second half's parameters corrected from the decoded first
+  half (He et al., CVPR 2021);
 * ``previous+checkerboard``: both.
 
 The new layers start at zero, so every context starts as the control. Rates are the latents' ideal
@@ -42,7 +43,7 @@ from torch import nn
 from bench.rd_resolution import REPO, default_held_out, prepare_views, prepare_volumes, render, run_timesteps
 from bench.scoring import pair_tensors
 from fcnr.codec.layers import conv, prelu
-from fcnr.codec.model import LATENTS, FCNRModel
+from fcnr.codec.model import LATENTS, FCNRModel, build_model
 from fcnr.codec.model_io import load_model
 from fcnr.images import timestep_dir
 from fcnr.training.base_model import read_provenance, seen_timesteps
@@ -81,61 +82,54 @@ class PreviousPair(nn.Module):
         return self.y(torch.cat([prev["y_l"], prev["y_r"]], 1)).chunk(2, 1)
 
 
-class Checkerboard(nn.Module):
-    """Second-pass (mu, b) corrections of z_l, y_l and y_r from their decoded anchors ((i + j) even)."""
-
-    def __init__(self, N: int, M: int):
-        super().__init__()
-        self.nets = nn.ModuleDict({name: self._net(N, M) for name in ("z_l", "y_l", "y_r")})
-
-    @staticmethod
-    def _net(N: int, M: int) -> nn.Sequential:
-        return zero_last(nn.Sequential(nn.Conv2d(M, N, 5, 1, 2), prelu(N), nn.Conv2d(N, 2 * M, 1)))
-
-    def rate(self, model: FCNRModel, name: str, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor):
-        """Returns (y_hat, likelihoods): anchors with (mu, b), the rest corrected from the anchors."""
-        mu, b = mu.expand_as(y), b.expand_as(y)
-        rows, cols = torch.arange(y.shape[-2]).view(-1, 1), torch.arange(y.shape[-1]).view(1, -1)
-        anchors = ((rows + cols) % 2 == 0).to(y.dtype)
-        first, _ = model._rate(y, mu, b)
-        d_mu, d_b = self.nets[name](first * anchors).chunk(2, 1)
-        return model._rate(y, mu + d_mu * (1 - anchors), b + d_b * (1 - anchors))
-
-
 class ContextModel(nn.Module):
-    """FCNRModel.forward (model.py) with the candidate contexts' corrections where they apply."""
+    """FCNR with a candidate context: the checkerboard is the codec's own (``context: checkerboard``); the
+    previous pair's corrections enter a copy of ``FCNRModel.forward`` (model.py) where they apply."""
 
     def __init__(self, model: FCNRModel, context: str):
         super().__init__()
         N, M = int(model.config["N"]), int(model.config["M"])
-        self.model = model
+        self.model = with_context(model, "checkerboard" if "checkerboard" in context else "pair")
         self.previous = PreviousPair(N, M) if "previous" in context else None
-        self.checkerboard = Checkerboard(N, M) if "checkerboard" in context else None
 
-    def _rate(self, name: str, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor):
-        if self.checkerboard is None or name == "z_r":
-            return self.model._rate(y, mu, b)
-        return self.checkerboard.rate(self.model, name, y, mu, b)
+    def new_parameters(self) -> list[nn.Parameter]:
+        """Returns the parameters the context adds to the model it continues (zero-initialised outputs)."""
+        return [p for name, p in self.named_parameters()
+                if not name.startswith("model.") or ".checkerboard." in name]  # fmt: skip
 
     def forward(self, x_l, x_r, p_l, p_r, prev: dict | None) -> dict:
         """Returns {"x_hat", "likelihoods", "latents"} of one pair; ``prev``: the previous pair's latents."""
         model, params = self.model, self.model.entropy_parameters
-        prev = prev if self.previous is not None else None
+        if self.previous is None:
+            return model(x_l, x_r, p_l, p_r)
         y_l, y_r = model.g_a(x_l, x_r)
         z_l, z_r = model.h_a(y_l, y_r)
         mu, b = (p.expand_as(z_l) for p in params.z_left(p_l))
         if prev is not None:
             mu, b = (p + d for p, d in zip((mu, b), self.previous.z_left(prev)))
-        z_l_hat, lik_zl = self._rate("z_l", z_l, mu, b)
-        z_r_hat, lik_zr = self._rate("z_r", z_r, *params.z_right(z_l_hat, p_r))
+        z_l_hat, lik_zl = model._rate("z_l", z_l, mu, b)
+        z_r_hat, lik_zr = model._rate("z_r", z_r, *params.z_right(z_l_hat, p_r))
         phi_l, phi_r = params.h_s(z_l_hat, z_r_hat)
         if prev is not None:
             phi_l, phi_r = (f + d for f, d in zip((phi_l, phi_r), self.previous.features(prev)))
-        y_l_hat, lik_yl = self._rate("y_l", y_l, *params.h_s_out_l(phi_l).chunk(2, dim=1))
-        y_r_hat, lik_yr = self._rate("y_r", y_r, *params.cont_y(y_l_hat, params.h_s_out_r(phi_r)))
+        y_l_hat, lik_yl = model._rate("y_l", y_l, *params.h_s_out_l(phi_l).chunk(2, dim=1))
+        y_r_hat, lik_yr = model._rate("y_r", y_r, *params.cont_y(y_l_hat, params.h_s_out_r(phi_r)))
         return {"x_hat": model.g_s(y_l_hat, y_r_hat),
                 "likelihoods": dict(zip(LATENTS, (lik_zl, lik_zr, lik_yl, lik_yr))),
                 "latents": dict(zip(LATENTS, (z_l_hat, z_r_hat, y_l_hat, y_r_hat)))}  # fmt: skip
+
+
+def with_context(model: FCNRModel, context: str) -> FCNRModel:
+    """Returns ``model`` with entropy context ``context``: its weights, the context's own layers as initialised."""
+    if model.config["context"] == context:
+        return model
+    other = build_model({**model.config, "context": context})
+    if model.laplace.offset.numel() > 0:
+        other.update(force=True)  # sizes the coder's tables, loaded below
+    missing, unexpected = other.load_state_dict(model.state_dict(), strict=False)
+    if unexpected or any(".checkerboard." not in name for name in missing):
+        raise FCNRError(f"cannot give the model context {context!r}: missing {missing}, unexpected {unexpected}")
+    return other.train(model.training)
 
 
 # ---- data ----------------------------------------------------------------------------------------------------
@@ -167,8 +161,10 @@ def check_unseen(model_dir: Path, ds: str, t: int) -> None:
 
 def train(net: ContextModel, data: PairDataset, a: argparse.Namespace) -> None:
     """Trains ``net`` ``a.steps`` steps of rate + lambda * distortion on the pairs that have a predecessor."""
-    new = [p for name, p in net.named_parameters() if not name.startswith("model.")]
-    optimizer = torch.optim.Adam([{"params": net.model.parameters()}, {"params": new}])
+    new = net.new_parameters()
+    fresh = {id(p) for p in new}
+    optimizer = torch.optim.Adam([{"params": [p for p in net.model.parameters() if id(p) not in fresh]},
+                                  {"params": new}])  # fmt: skip
     generator = torch.Generator().manual_seed(0)
     followers = [i for i in range(1, len(data)) if data.pairs[i].t == data.pairs[i - 1].t]
     net.train()
@@ -207,7 +203,7 @@ def score(net: ContextModel, pairs: list[tuple[torch.Tensor, ...]]) -> dict[str,
     for x_l, x_r, p_l, p_r in pairs:
         size = x_l.shape[-2:]
         out = net(net.model._pad(x_l), net.model._pad(x_r), p_l, p_r, prev)
-        prev = out["latents"]
+        prev = out.get("latents")
         for name, lik in out["likelihoods"].items():
             bits[name] += float(-torch.log2(lik).sum())
         for x_hat, x in zip(out["x_hat"], (x_l, x_r)):

@@ -42,11 +42,11 @@ def codec_qualities(codec: str) -> list[int]:
 
 
 def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path | None, sources,
-                 crop: int | None = None, lr: float | None = None) -> Trainer:  # fmt: skip
+                 crop: int | None = None, lr: float | None = None, context: str | None = None) -> Trainer:  # fmt: skip
     """Returns a trainer of ``steps`` steps at ``lmbda`` with the ``train`` section of ``config``.
 
     With ``crop``, each step sees a random window of at most ``crop`` x ``crop`` of its pair; ``lr``
-    replaces the section's peak learning rate.
+    replaces the section's peak learning rate, ``context`` its entropy context.
     """
     section = load_yaml(config)["train"]
     settings = TrainSettings(
@@ -55,6 +55,8 @@ def make_trainer(config: Path, out: Path, steps: int, lmbda: float, init: Path |
         checkpoint_every=max(steps, 1), init=init, crop=crop,
     )  # fmt: skip
     model_config = {k: section[k] for k in ARCHITECTURE if section.get(k) is not None}
+    if context:
+        model_config["context"] = context
     return Trainer(sources, model_config, settings, out, progress=False)
 
 

@@ -2,6 +2,7 @@
 
     python -m bench.rd_resolution [--datasets tornado vortex tangaroa] [--modes ir dvr] [--sizes 128 256 512]
         [--held-out T ...] [--base fcnr/zoo/base-128 ...] [--steps N] [--crop 128] [--lr LR] [--lambdas L ...]
+        [--context pair|checkerboard]
         [--codecs hevc av1 jpegxl] [--config config/config.yaml] [--frequency 3] [--max-side 128]
         [--work bench/out/rd_resolution] [--out bench/out/rd_resolution.csv] [--threads 2]
 
@@ -15,8 +16,8 @@ FCNR: the base model (``--base DIR/{ir,dvr}``; several: each lambda from the one
 nearest lambda, as a run's ``train.init`` list) fine-tuned at the default config's lambda sweep with
 its recipe (steps, learning rate and schedule: ``train`` and ``baselines.learned``) on random
 windows of at most ``--crop`` (default ``train.crop``) of the renders at the bench size of the
-training pairs, at a peak learning rate ``--lr`` (default ``train.lr``): what a user's run at that
-size would produce. ``--steps N`` trains every lambda N steps; ``--steps 0`` codes with the base
+training pairs, at a peak learning rate ``--lr`` (default ``train.lr``), with the entropy context
+``--context`` (default ``train.context``): what a user's run at that size would produce. ``--steps N`` trains every lambda N steps; ``--steps 0`` codes with the base
 model as it is (one point, its own lambda). Every model codes the held-out timesteps into real
 shards (``fcnr.codec.coding``); BPP from the shard bytes.
 
@@ -57,10 +58,12 @@ from fcnr.codec.coding import Timer, decode_view
 from fcnr.codec.model_files import model_id
 from fcnr.codec.model_io import load_model
 from fcnr.codec.shard import read_shard
+from fcnr.codec.variants import CONTEXTS
 from fcnr.evaluation.bdrate import bd_rate
 from fcnr.evaluation.metrics import ms_ssim, psnr
 from fcnr.evaluation.rd import msssim_db, write_table
 from fcnr.images import image_path, timestep_dir
+from fcnr.schemas import model_default
 from fcnr.training.base_model import nearest_base, read_provenance, seen_timesteps, trained_lambda
 from fcnr.training.data import source_datasets
 from fcnr.training.split import training_timesteps, training_views, write_split_csv
@@ -233,8 +236,10 @@ def sweep(config: dict, steps: int | None, lambdas: Sequence[float] | None) -> l
 
 
 def recipe_name(a, base: Path, steps: int) -> str:
-    """Returns the folder name of a fine-tuning recipe: base (``DIR`` of DIR/mode), steps, window side and peak lr."""
-    return f"{base.parent.name}-steps{steps}" + (f"-crop{a.crop}-lr{a.lr:g}" if steps else "")
+    """Returns the folder name of a fine-tuning recipe: base (``DIR`` of DIR/mode), steps, window side, peak lr
+    and entropy context (when not the default)."""
+    context = f"-{a.context}" if steps and a.context != model_default("context") else ""
+    return f"{base.parent.name}-steps{steps}" + (f"-crop{a.crop}-lr{a.lr:g}{context}" if steps else "")
 
 
 def fine_tune(a, mode_dir: Path, sources, base: Path, lmbda: float, steps: int) -> tuple[Path, float]:
@@ -243,7 +248,7 @@ def fine_tune(a, mode_dir: Path, sources, base: Path, lmbda: float, steps: int) 
         return base, 0.0
     out = mode_dir / "models" / recipe_name(a, base, steps) / f"lambda{lmbda:g}"
     if not (out / "train_summary.json").exists():
-        make_trainer(a.config, out, steps, lmbda, base, sources, a.crop, a.lr).run()
+        make_trainer(a.config, out, steps, lmbda, base, sources, a.crop, a.lr, a.context).run()
     return out, float(read_json(out / "train_summary.json")["seconds"])
 
 
@@ -436,6 +441,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--crop", type=int, help="training window side (default: the config's train.crop)")
     parser.add_argument("--lr", type=float, help="fine-tuning's peak learning rate (default: the config's train.lr)")
     parser.add_argument("--lambdas", type=float, nargs="+", help="FCNR's sweep (default: the config's)")
+    parser.add_argument("--context", choices=list(CONTEXTS),
+                        help="the fine-tunes' entropy context (default: the config's train.context, else pair)")
     parser.add_argument("--codecs", nargs="+", default=["hevc", "av1", "jpegxl"], choices=sorted(CODECS))
     parser.add_argument("--config", type=Path, default=REPO / "config" / "config.yaml", help="the default run's config")
     parser.add_argument("--frequency", type=int, help="icosphere frequency (default: the config's views.frequency)")
@@ -463,6 +470,7 @@ def plan(a: argparse.Namespace, config: dict) -> argparse.Namespace:
     a.max_side = a.max_side or config["volumes"]["max_side"]
     a.crop = a.crop or config["train"].get("crop")
     a.lr = a.lr or config["train"]["lr"]
+    a.context = a.context or config["train"].get("context") or model_default("context")
     a.sweep = sweep(config, a.steps, a.lambdas) if a.steps != 0 else base_points(a.bases, a.modes)
     a.ladders = ladders(config, a.codecs)
     return a

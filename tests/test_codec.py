@@ -22,6 +22,7 @@ from fcnr.codec.coding import (
 )
 from fcnr.codec.model import build_model, latents_crc
 from fcnr.codec.model_files import model_id
+from fcnr.codec.variants import CONTEXTS
 from fcnr.codec.model_io import load_model, save_model
 from fcnr.codec.params import view_params
 from fcnr.codec.shard import PairEntry, encode_payload, pack_shard, read_shard
@@ -43,22 +44,26 @@ def synthetic_image(view: int) -> np.ndarray:
     return (np.clip(rgb, 0, 1) * 255).round().astype(np.uint8)
 
 
-def save_tiny_model(path: Path, seed: int) -> Path:
+def save_tiny_model(path: Path, seed: int, context: str = "pair") -> Path:
     torch.manual_seed(seed)
-    save_model(build_model(TINY).eval(), path)
+    model = build_model({**TINY, "context": context}).eval()
+    for net in (model.entropy_parameters.checkerboard or {}).values():
+        torch.nn.init.normal_(net.net[-1].weight, std=0.2)  # as trained: the second pass differs from the first
+    save_model(model, path)
     return path
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    """A model, a 4-view views.csv, one timestep's images and its shard written by `fcnr compress`."""
-    root = tmp_path_factory.mktemp("codec")
+@pytest.fixture(scope="module", params=list(CONTEXTS))
+def setup(tmp_path_factory, request):
+    """A model (one per entropy context), a 4-view views.csv, one timestep's images and its shard written by
+    `fcnr compress`."""
+    root = tmp_path_factory.mktemp(f"codec-{request.param}")
     views = icosphere_views(1)[:4]
     write_views(views, root / "views.csv")
     images = root / "images" / f"t{T:04d}"
     for v in views["index"]:
         write_image(images / f"v{int(v):04d}.png", synthetic_image(int(v)))
-    model_dir = save_tiny_model(root / "model", seed=0)
+    model_dir = save_tiny_model(root / "model", seed=0, context=request.param)
     shard = root / f"t{T:04d}.fcnr"
     code = main(["compress", str(images), "--model", str(model_dir), "--views", str(root / "views.csv"),
                  "--timestep", str(T), "--out", str(shard), "--timing-json", str(root / "enc.json")])  # fmt: skip

@@ -50,6 +50,11 @@ def test_tiny_yardstick_prints_points_and_bd_rates_and_resumes(tmp_path, capsys)
     assert sorted(p.stat().st_mtime_ns for p in work.rglob("point.json")) == cached
     assert capsys.readouterr().out.count(" bpp, ") == 0
 
+    assert rd_resolution.main([*args[:-4], "--lambdas", "100", "--context", "checkerboard", *args[-4:]]) == 0
+    model = work / "tornado" / "ir" / "s64" / "models" / "base-128-steps2-crop32-lr0.0002-checkerboard" / "lambda100"
+    assert json.loads((model / "config.json").read_text())["context"] == "checkerboard"
+    assert capsys.readouterr().out.count(" bpp, ") == 1  # its own point; the codecs' are cached
+
 
 @pytest.mark.parametrize(("held_out", "expected"), [("0", "hold training images"), ("30", "base.json")])
 def test_seen_timesteps_are_refused(tmp_path, held_out, expected):

@@ -9,7 +9,7 @@ import pytest
 from fcnr.baselines import CODECS, label
 from fcnr.baselines.schemas import load_schema, registries
 from fcnr.cli import build_parser
-from fcnr.codec.variants import MAIN, VARIANTS, ablation_variants, curve_variants
+from fcnr.codec.variants import CONTEXTS, MAIN, VARIANTS, ablation_variants, curve_variants
 from fcnr.inr import METHODS as INR_METHODS
 from render.basics.errors import FCNRError
 from render.basics.schema import fill_registries, load_yaml, validate
@@ -45,6 +45,7 @@ def test_schema_enums_are_the_registries():
     model = load_schema(SCHEMAS[2])["properties"]
     assert config["$defs"]["train"]["properties"]["variant"]["enum"] == model["variant"]["enum"] == list(VARIANTS)
     assert config["$defs"]["train"]["properties"]["variant"]["default"] == model["variant"]["default"] == MAIN
+    assert config["$defs"]["train"]["properties"]["context"]["oneOf"][1]["enum"] == model["context"]["enum"] == list(CONTEXTS)
     learned = baselines["learned"]["properties"]
     assert learned["variants"]["items"]["enum"] == learned["variants"]["default"] == ablation_variants()
     assert learned["sweep"]["items"]["enum"] == learned["sweep"]["default"] == curve_variants() == ["fcnr", "ecsic"]
@@ -71,6 +72,7 @@ def test_cli_choices_come_from_the_registries():
         return next(a.choices for a in command._actions if option in a.option_strings)
 
     assert list(choices(["train"], "--variant")) == list(VARIANTS)
+    assert list(choices(["train"], "--context")) == list(CONTEXTS)
     assert sorted(choices(["baseline"], "--codec")) == sorted(CODECS)
 
 

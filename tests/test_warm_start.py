@@ -14,7 +14,8 @@ from safetensors.torch import load_file
 
 from fcnr.cli import main
 from fcnr.codec.model import build_model
-from fcnr.codec.model_io import save_model
+from fcnr.codec.layers import anchor_mask
+from fcnr.codec.model_io import load_model, save_model
 from fcnr.training.base_model import (
     base_timesteps,
     check_disjoint,
@@ -120,6 +121,26 @@ def test_a_variant_takes_the_shared_convolutions_and_keeps_its_own_blocks(tmp_pa
     assert any(k.startswith("entropy_parameters.prior_l.") for k in info["fresh"])  # learned prior, not PE
     kept = source.state_dict()["g_s.0.left.weight"].half().float()
     assert torch.equal(ecsic.state_dict()["g_s.0.left.weight"], kept)
+
+
+@torch.no_grad()
+def test_a_checkerboard_model_starts_from_a_pair_model_as_that_model(tmp_path):
+    torch.manual_seed(0)
+    save_model(build_model({"N": 8, "M": 4, "t_range": [0, 1]}).eval(), tmp_path / "pair")
+    source = load_model(tmp_path / "pair")
+    model = build_model({"N": 8, "M": 4, "t_range": [0, 1], "context": "checkerboard"})
+    info = warm_start(model, tmp_path / "pair")
+    assert {k.split(".")[1] for k in info["fresh"]} == {"checkerboard"}  # only the context's layers
+    model.eval().update(force=True)
+    pair = (torch.rand(1, 3, 64, 64), torch.rand(1, 3, 64, 64), torch.rand(1, 3), torch.rand(1, 3))
+    expected, got = source(*pair)["likelihoods"], model(*pair)["likelihoods"]
+    assert all(torch.equal(expected[n], got[n]) for n in expected)  # zero corrections: the pair model
+    model.entropy_parameters.checkerboard["y_l"].net[-1].bias.fill_(0.5)  # as trained
+    moved = model(*pair)["likelihoods"]
+    anchors = anchor_mask(moved["y_l"]).bool()
+    assert torch.equal(moved["y_l"][anchors], expected["y_l"][anchors])
+    assert not torch.allclose(moved["y_l"][~anchors], expected["y_l"][~anchors])
+    assert not torch.equal(moved["y_r"], expected["y_r"])  # y_r depends on the decoded y_l
 
 
 def test_a_model_of_other_sizes_is_not_compatible(tmp_path):

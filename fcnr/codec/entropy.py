@@ -83,26 +83,47 @@ class LaplaceConditional(GaussianConditional):
         Evaluation: both use the rounded value, exactly as ``compress`` codes it.
         """
         mu_q = quantize_means(mu)
-        y_hat = round_ste(y - mu_q) + mu_q
+        y_hat = self.dequantize_forward(y, mu_q)
         y_rate = self.quantize(y, "noise") if training else y_hat
         likelihood = self._likelihood(y_rate, b, mu_q)
         if self.use_likelihood_bound:
             likelihood = self.likelihood_lower_bound(likelihood)
         return y_hat, likelihood
 
-    def code(self, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor, stream: BufferedRansEncoder) -> torch.Tensor:
-        """Appends one latent (batch of one) to ``stream``; returns the exact dequantised latent."""
+    @staticmethod
+    def dequantize_forward(y: torch.Tensor, mu_q: torch.Tensor) -> torch.Tensor:
+        """Returns ``round(y - mu_q) + mu_q`` (means on the grid) with the straight-through gradient."""
+        return round_ste(y - mu_q) + mu_q
+
+    def code(
+        self, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor, stream: BufferedRansEncoder,
+        where: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Appends one latent (batch of one) to ``stream``; returns the exact dequantised latent.
+
+        ``where`` (bool, ``y``'s shape): code only those elements, in row-major order; the returned
+        latent is 0 elsewhere.
+        """
         mu_q, indexes = self.coding_parameters(mu, b, y.shape)
         symbols = torch.round(y.double() - mu_q)
-        stream.encode_with_indexes(symbols.reshape(-1).int().tolist(), indexes.reshape(-1).tolist(), *self._tables())
-        return (symbols + mu_q).float()
+        chosen = (lambda x: x.reshape(-1)) if where is None else (lambda x: x[where])
+        stream.encode_with_indexes(chosen(symbols).int().tolist(), chosen(indexes).tolist(), *self._tables())
+        values = symbols + mu_q
+        return (values if where is None else torch.where(where, values, 0.0)).float()
 
-    def decode(self, stream: RansDecoder, mu: torch.Tensor, b: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-        """Returns the next latent of ``stream`` (inverse of ``code``), dequantised."""
+    def decode(
+        self, stream: RansDecoder, mu: torch.Tensor, b: torch.Tensor, shape: torch.Size,
+        where: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Returns the next latent of ``stream`` (inverse of ``code``, ``where`` as there), dequantised."""
         mu_q, indexes = self.coding_parameters(mu, b, shape)
-        values = stream.decode_stream(indexes.reshape(-1).tolist(), *self._tables())
-        symbols = torch.tensor(values, dtype=torch.float64, device=mu_q.device).reshape(shape)
-        return (symbols + mu_q).float()
+        chosen = indexes.reshape(-1) if where is None else indexes[where]
+        values = stream.decode_stream(chosen.tolist(), *self._tables())
+        decoded = torch.tensor(values, dtype=torch.float64, device=mu_q.device)
+        if where is None:
+            return (decoded.reshape(shape) + mu_q).float()
+        symbols = torch.zeros(shape, dtype=torch.float64, device=mu_q.device).masked_scatter(where, decoded)
+        return torch.where(where, symbols + mu_q, 0.0).float()
 
     def _tables(self) -> tuple[list, list, list]:
         """Returns the coder's CDF tables, CDF lengths and offsets as the rANS coder takes them.

@@ -249,3 +249,32 @@ class ContextY(nn.Module):
         left, right = self.attention(self.from_left(y_l_hat), self.from_hyper(phi_r))
         mu, b = self.fuse(torch.cat([left, right], dim=1)).chunk(2, dim=1)
         return mu, b
+
+
+def anchor_mask(like: torch.Tensor) -> torch.Tensor:
+    """Returns the checkerboard's anchors of ``like``'s (h, w): 1 where (row + column) is even, else 0."""
+    h, w = like.shape[-2:]
+    rows = torch.arange(h, device=like.device).view(-1, 1)
+    cols = torch.arange(w, device=like.device).view(1, -1)
+    return ((rows + cols) % 2 == 0).to(like.dtype).expand_as(like)
+
+
+class CheckerboardContext(nn.Module):
+    """Second-pass (mu, b) of a latent's non-anchors from its decoded anchors (He et al., CVPR 2021).
+
+    A latent is coded in two passes: the anchors ((row + column) even) with the hyperprior's (mu, b),
+    then the rest with (mu, b) plus this network's corrections of the decoded anchors. The last
+    layer starts at zero, so a model warm-started without it starts as the one-pass model.
+    """
+
+    def __init__(self, N: int, M: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(M, N, 5, 1, 2), prelu(N), nn.Conv2d(N, 2 * M, 1))
+        nn.init.zeros_(self.net[-1].weight)
+        nn.init.zeros_(self.net[-1].bias)
+
+    def forward(self, anchors_hat: torch.Tensor, mu: torch.Tensor, b: torch.Tensor, anchors: torch.Tensor):
+        """Returns the second pass's (mu, b): the first pass's on the anchors, corrected elsewhere."""
+        d_mu, d_b = self.net(anchors_hat).chunk(2, dim=1)
+        rest = 1 - anchors
+        return mu + d_mu * rest, b + d_b * rest

@@ -14,6 +14,11 @@ ecsic      SCAM            learned channel-wise constants
 jct-only   JCTM            learned channel-wise constants
 pe-only    SCAM            MLP(PE(t, theta, phi))
 =========  ==============  =====================================
+
+Entropy context (``context``, any variant; ``fcnr.codec.variants.CONTEXTS``): ``pair`` codes each
+latent in one pass; ``checkerboard`` codes z_l, y_l and y_r in two, the anchors with the parameters
+above and the rest with ``CheckerboardContext``'s corrections from the decoded anchors, all in the
+pair's one rANS stream.
 """
 
 from __future__ import annotations
@@ -28,27 +33,30 @@ import torch.nn.functional as F
 from compressai.ans import BufferedRansEncoder, RansDecoder
 from torch import nn
 
-from fcnr.codec.entropy import LaplaceConditional
+from fcnr.codec.entropy import LaplaceConditional, quantize_means
 from fcnr.codec.layers import (
+    CheckerboardContext,
     ContextY,
     ContextZ,
     LearnedPrior,
     PEPrior,
     Stereo,
     StereoSequential,
+    anchor_mask,
     conv,
     deconv,
     prelu,
     stereo_attention,
 )
 from fcnr.codec.synthesis import Synthesis, resolve_path
-from fcnr.codec.variants import VARIANTS
+from fcnr.codec.variants import CONTEXTS, VARIANTS
 from fcnr.schemas import model_default
 
 # The settings that define the network; their defaults are the model schema's (the paper's N=192, M=48).
-ARCHITECTURE = ("variant", "N", "M", "heads", "pe_L", "pe_b")
+ARCHITECTURE = ("variant", "N", "M", "heads", "pe_L", "pe_b", "context")
 DEFAULTS = {key: model_default(key) for key in ARCHITECTURE}
 LATENTS = ("z_l", "z_r", "y_l", "y_r")
+TWO_PASS = ("z_l", "y_l", "y_r")  # the latents a checkerboard context codes in two passes (z_r is nearly empty)
 
 
 def build_model(config: dict) -> FCNRModel:
@@ -68,7 +76,9 @@ def latents_crc(latents: dict[str, torch.Tensor]) -> int:
 class EntropyParameters(nn.Module):
     """Networks that return the Laplace (mu, b) of each latent from already decoded data."""
 
-    def __init__(self, N: int, M: int, attention: str, heads: int, prior: str, pe_L: int, pe_b: float):
+    def __init__(
+        self, N: int, M: int, attention: str, heads: int, prior: str, pe_L: int, pe_b: float, context: str = "pair"
+    ):
         super().__init__()
         make_prior = (lambda: PEPrior(M, N, pe_L, pe_b)) if prior == "pe" else (lambda: LearnedPrior(M))
         self.prior_l, self.prior_r = make_prior(), make_prior()
@@ -87,6 +97,18 @@ class EntropyParameters(nn.Module):
         self.h_s_out_l = conv(N, 2 * M)
         self.h_s_out_r = conv(N, N)
         self.cont_y = ContextY(N, M, attention, heads)
+        self.checkerboard = (
+            nn.ModuleDict({name: CheckerboardContext(N, M) for name in TWO_PASS}) if context == "checkerboard" else None
+        )
+
+    def two_pass(self, name: str) -> bool:
+        """Returns True if latent ``name`` is coded in two passes (anchors first)."""
+        return self.checkerboard is not None and name in TWO_PASS
+
+    def second_pass(self, name: str, anchors_hat: torch.Tensor, mu: torch.Tensor, b: torch.Tensor):
+        """Returns (mu, b) of latent ``name``'s non-anchors from its decoded anchors (zero elsewhere)."""
+        mu, b = mu.expand_as(anchors_hat), b.expand_as(anchors_hat)
+        return self.checkerboard[name](anchors_hat, mu, b, anchor_mask(anchors_hat))
 
     def z_left(self, p_l: torch.Tensor):
         """Returns (mu, b) of z_l: channel-wise, from the view parameters (Eq. 5)."""
@@ -120,6 +142,8 @@ class FCNRModel(nn.Module):
         variant = self.config["variant"]
         if variant not in VARIANTS:
             raise ValueError(f"unknown variant {variant!r}; choose one of {sorted(VARIANTS)}")
+        if self.config["context"] not in CONTEXTS:
+            raise ValueError(f"unknown context {self.config['context']!r}; choose one of {sorted(CONTEXTS)}")
         N, M, heads = (int(self.config[k]) for k in ("N", "M", "heads"))
         attention, prior = VARIANTS[variant].attention, VARIANTS[variant].prior
 
@@ -147,7 +171,7 @@ class FCNRModel(nn.Module):
             Stereo(lambda: conv(N, 3)),
         )  # fmt: skip
         self.entropy_parameters = EntropyParameters(
-            N, M, attention, heads, prior, int(self.config["pe_L"]), float(self.config["pe_b"])
+            N, M, attention, heads, prior, int(self.config["pe_L"]), float(self.config["pe_b"]), self.config["context"]
         )
         self.laplace = LaplaceConditional()
         self.synthesis_path: str | None = None  # None: $FCNR_SYNTHESIS, else auto (fcnr.codec.synthesis)
@@ -161,21 +185,27 @@ class FCNRModel(nn.Module):
         y_l, y_r = self.g_a(self._pad(x_l), self._pad(x_r))
         z_l, z_r = self.h_a(y_l, y_r)
         params, rate = self.entropy_parameters, self._rate
-        z_l_hat, lik_zl = rate(z_l, *params.z_left(p_l))
-        z_r_hat, lik_zr = rate(z_r, *params.z_right(z_l_hat, p_r))
+        z_l_hat, lik_zl = rate("z_l", z_l, *params.z_left(p_l))
+        z_r_hat, lik_zr = rate("z_r", z_r, *params.z_right(z_l_hat, p_r))
         (mu, b), phi_r = params.y_left(z_l_hat, z_r_hat)
-        y_l_hat, lik_yl = rate(y_l, mu, b)
-        y_r_hat, lik_yr = rate(y_r, *params.y_right(y_l_hat, phi_r))
+        y_l_hat, lik_yl = rate("y_l", y_l, mu, b)
+        y_r_hat, lik_yr = rate("y_r", y_r, *params.y_right(y_l_hat, phi_r))
         x_l_hat, x_r_hat = self.g_s(y_l_hat, y_r_hat)
         return {
             "x_hat": (self._crop(x_l_hat, size), self._crop(x_r_hat, size)),
             "likelihoods": {"z_l": lik_zl, "z_r": lik_zr, "y_l": lik_yl, "y_r": lik_yr},
         }
 
-    def _rate(self, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor):
+    def _rate(self, name: str, y: torch.Tensor, mu: torch.Tensor, b: torch.Tensor):
+        """Returns (y_hat, likelihoods) of latent ``name``; a two-pass latent's non-anchors see its anchors."""
+        params = self.entropy_parameters
         # Likelihoods in float32 even under autocast: float16 underflows the Laplace tails.
         with torch.autocast(y.device.type, enabled=False):
-            return self.laplace.rate_forward(y.float(), mu.float(), b.float(), self.training)
+            y, mu, b = y.float(), mu.float(), b.float()
+            if params.two_pass(name):
+                anchors_hat = self.laplace.dequantize_forward(y, quantize_means(mu)) * anchor_mask(y)
+                mu, b = params.second_pass(name, anchors_hat, mu, b)
+            return self.laplace.rate_forward(y, mu, b, self.training)
 
     # ---- real bitstreams ---------------------------------------------------------------------
     def update(self, force: bool = True) -> bool:
@@ -191,15 +221,16 @@ class FCNRModel(nn.Module):
         """Returns {"strings": [one rANS stream of z_l, z_r, y_l, y_r], "shape": z's (h, w)} for one pair (B = 1)."""
         if x_l.shape[0] != 1:
             raise ValueError(f"compress codes one pair at a time; got batch size {x_l.shape[0]}")
-        exact, stream, code = self._exact(), BufferedRansEncoder(), self.laplace.code
+        exact, stream = self._exact(), BufferedRansEncoder()
+        code = partial(self._code, exact, stream)
         with _exact_math():
             y_l, y_r = self.g_a(self._pad(x_l), self._pad(x_r))
             z_l, z_r = self.h_a(y_l, y_r)
-            z_l_hat = code(z_l, *exact.z_left(p_l.double()), stream)
-            z_r_hat = code(z_r, *exact.z_right(z_l_hat.double(), p_r.double()), stream)
+            z_l_hat = code("z_l", z_l, *exact.z_left(p_l.double()))
+            z_r_hat = code("z_r", z_r, *exact.z_right(z_l_hat.double(), p_r.double()))
             (mu, b), phi_r = exact.y_left(z_l_hat.double(), z_r_hat.double())
-            y_l_hat = code(y_l, mu, b, stream)
-            y_r_hat = code(y_r, *exact.y_right(y_l_hat.double(), phi_r), stream)
+            y_l_hat = code("y_l", y_l, mu, b)
+            y_r_hat = code("y_r", y_r, *exact.y_right(y_l_hat.double(), phi_r))
         out = {"strings": [stream.flush()], "shape": tuple(z_l.shape[-2:])}
         if return_latents:
             out["latents"] = dict(zip(LATENTS, (z_l_hat, z_r_hat, y_l_hat, y_r_hat)))
@@ -216,19 +247,39 @@ class FCNRModel(nn.Module):
         y_shape = torch.Size((1, M, 4 * shape[0], 4 * shape[1]))
         stream = RansDecoder()
         stream.set_stream(bytes(strings[0]))
-        decode = partial(self.laplace.decode, stream)
+        decode = partial(self._decode, exact, stream)
         with _exact_math():
-            z_l_hat = decode(*exact.z_left(p_l.double().to(device)), z_shape)
-            z_r_hat = decode(*exact.z_right(z_l_hat.double(), p_r.double().to(device)), z_shape)
+            z_l_hat = decode("z_l", z_shape, *exact.z_left(p_l.double().to(device)))
+            z_r_hat = decode("z_r", z_shape, *exact.z_right(z_l_hat.double(), p_r.double().to(device)))
             (mu, b), phi_r = exact.y_left(z_l_hat.double(), z_r_hat.double())
-            y_l_hat = decode(mu, b, y_shape)
-            y_r_hat = decode(*exact.y_right(y_l_hat.double(), phi_r), y_shape)
+            y_l_hat = decode("y_l", y_shape, mu, b)
+            y_r_hat = decode("y_r", y_shape, *exact.y_right(y_l_hat.double(), phi_r))
             x_l_hat, x_r_hat = self.synthesis()(y_l_hat, y_r_hat)
         size = tuple(image_size)
         out = {"x_hat": (self._crop(x_l_hat, size).clamp(0, 1), self._crop(x_r_hat, size).clamp(0, 1))}
         if return_latents:
             out["latents"] = dict(zip(LATENTS, (z_l_hat, z_r_hat, y_l_hat, y_r_hat)))
         return out
+
+    def _code(self, exact: EntropyParameters, stream: BufferedRansEncoder, name: str, y, mu, b) -> torch.Tensor:
+        """Appends latent ``name`` to ``stream`` (a two-pass latent: anchors, then the rest); returns it dequantised."""
+        if not exact.two_pass(name):
+            return self.laplace.code(y, mu, b, stream)
+        mu, b = mu.expand(y.shape), b.expand(y.shape)
+        anchors = anchor_mask(mu).bool()
+        first = self.laplace.code(y, mu, b, stream, anchors)
+        mu, b = exact.second_pass(name, first.double(), mu, b)
+        return first + self.laplace.code(y, mu, b, stream, ~anchors)
+
+    def _decode(self, exact: EntropyParameters, stream: RansDecoder, name: str, shape, mu, b) -> torch.Tensor:
+        """Returns latent ``name`` of ``shape`` from ``stream``, the inverse of ``_code``."""
+        if not exact.two_pass(name):
+            return self.laplace.decode(stream, mu, b, shape)
+        mu, b = mu.expand(shape), b.expand(shape)
+        anchors = anchor_mask(mu).bool()
+        first = self.laplace.decode(stream, mu, b, shape, anchors)
+        mu, b = exact.second_pass(name, first.double(), mu, b)
+        return first + self.laplace.decode(stream, mu, b, shape, ~anchors)
 
     def latent_shape(self, image_size) -> tuple[int, int]:
         """Returns z's (h, w) for images of ``image_size`` (h, w): the padded size over the stride."""

@@ -35,7 +35,9 @@ Record payload (one view pair; see :func:`encode_payload`)::
 
     u32      CRC32 of the quantized latents (fcnr.codec.model.latents_crc)
     bytes    the pair's one rANS stream: z_l, z_r, y_l, y_r in that order (the latent shapes
-             follow from the image size)
+             follow from the image size); a model with ``context: checkerboard`` codes each
+             of z_l, y_l and y_r in two runs, its anchors ((row + column) even, row-major)
+             then the rest (the model, named by model_id, says which)
 
 Bytes per image: a record can only be decoded whole (the right image's latents are coded
 conditionally on the left's), so each of a pair's two images is charged half the record's

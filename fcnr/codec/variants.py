@@ -51,3 +51,11 @@ def curve_variants() -> list[str]:
 def ablation_variants() -> list[str]:
     """Returns the variants the ablation compares with FCNR: every one but the main model."""
     return [name for name in VARIANTS if name != MAIN]
+
+
+# The entropy contexts of z_l, y_l and y_r beyond the hyperprior and the other view; every one
+# keeps a pair's record on its own (random access per pair).
+CONTEXTS = {
+    "pair": "one pass per latent (the paper's)",
+    "checkerboard": "two passes per latent: the anchors, then the rest corrected from the decoded anchors",
+}

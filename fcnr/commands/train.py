@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from fcnr.codec.variants import VARIANTS
+from fcnr.codec.variants import CONTEXTS, VARIANTS
 from fcnr.devices import add_device_argument, resolve_device
 from fcnr.schemas import MODEL_SCHEMA, model_default
 from render.basics.errors import FCNRError
 from render.basics.schema import load_yaml, validate
 
 # option dest -> config key
-OPTIONS = {"variant": "variant", "N": "N", "M": "M", "heads": "heads", "lmbda": "lambda", "lr": "lr",
+OPTIONS = {"variant": "variant", "context": "context", "N": "N", "M": "M", "heads": "heads", "lmbda": "lambda", "lr": "lr",
            "lr_schedule": "lr_schedule", "warmup": "warmup", "epochs": "epochs", "batch_size": "batch_size",
            "crop": "crop", "checkpoint_every": "checkpoint_every", "seed": "seed", "precision": "precision",
            "init": "init"}  # fmt: skip
@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="model directory to write (and resume from)")
     parser.add_argument("--config", help="YAML with model and training settings (fcnr/schemas/model.schema.yaml)")
     parser.add_argument("--variant", choices=list(VARIANTS))
+    parser.add_argument("--context", choices=list(CONTEXTS),
+                        help=with_default("entropy context: " + "; ".join(f"{k}: {v}" for k, v in CONTEXTS.items()),
+                                          "context"))  # fmt: skip
     parser.add_argument("--N", type=int, help=with_default("transform channels", "N"))
     parser.add_argument("--M", type=int, help=with_default("latent channels", "M"))
     parser.add_argument("--heads", type=int, help=with_default("attention heads", "heads"))
