@@ -143,6 +143,12 @@ def test_a_checkerboard_model_starts_from_a_pair_model_as_that_model(tmp_path):
     assert not torch.equal(moved["y_r"], expected["y_r"])  # y_r depends on the decoded y_l
 
 
+def test_a_checkerboard_model_is_refused_as_the_start_of_a_pair_model(tmp_path):
+    save_model(build_model({"N": 8, "M": 4, "t_range": [0, 1], "context": "checkerboard"}).eval(), tmp_path / "cb")
+    with pytest.raises(FCNRError, match=r"--init .*cb: its entropy context is 'checkerboard', this model's 'pair'"):
+        warm_start(build_model({"N": 8, "M": 4, "t_range": [0, 1]}), tmp_path / "cb")
+
+
 def test_a_model_of_other_sizes_is_not_compatible(tmp_path):
     save_model(build_model({"N": 8, "M": 4, "t_range": [0, 1]}).eval(), tmp_path / "small")
     with pytest.raises(FCNRError, match=r"--init .*small: not compatible with this model: its sizes \(N=8, M=4\) "

@@ -3,7 +3,8 @@
 A model of the same variant and sizes takes all of them; a variant with other inter-view blocks
 or priors (ECSIC, JCT-only, PE-only) takes the shared convolutions and keeps its own blocks
 freshly initialised. A tensor of the same name but another shape means other sizes (N, M): that
-model is not compatible and the warm start is refused. The coder's CDF tables are never taken:
+model is not compatible and the warm start is refused, as is a model with an entropy context other
+than the pair-only one into a model without it. The coder's CDF tables are never taken:
 ``update`` rebuilds them for the new weights.
 """
 
@@ -28,6 +29,10 @@ def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
     """
     source_dir = Path(source_dir)
     source_model = load_model(source_dir)
+    theirs, ours = source_model.config["context"], model.config["context"]
+    if theirs != "pair" and theirs != ours:
+        raise FCNRError(f"--init {source_dir}: its entropy context is {theirs!r}, this model's {ours!r}: its "
+                        f"parameters were trained with that context; train with --context {theirs} (train.context)")
     source = {k: v for k, v in source_model.state_dict().items() if not k.startswith(CODER_TABLES)}
     target = model.state_dict()
     clashes = [f"{k} {tuple(source[k].shape)} vs {tuple(v.shape)}" for k, v in target.items()
