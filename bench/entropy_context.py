@@ -50,6 +50,7 @@ from fcnr.training.base_model import read_provenance, seen_timesteps
 from fcnr.training.data import PairDataset, random_crop, source_datasets
 from fcnr.training.schedule import learning_rate
 from fcnr.training.split import training_timesteps, write_split_csv
+from fcnr.training.warm_start import take_weights
 from render.basics.atomic import read_json
 from render.basics.errors import FCNRError
 from render.basics.schema import load_yaml
@@ -124,11 +125,9 @@ def with_context(model: FCNRModel, context: str) -> FCNRModel:
     if model.config["context"] == context:
         return model
     other = build_model({**model.config, "context": context})
+    take_weights(other, model, f"context {context!r}")
     if model.laplace.offset.numel() > 0:
-        other.update(force=True)  # sizes the coder's tables, loaded below
-    missing, unexpected = other.load_state_dict(model.state_dict(), strict=False)
-    if unexpected or any(".checkerboard." not in name for name in missing):
-        raise FCNRError(f"cannot give the model context {context!r}: missing {missing}, unexpected {unexpected}")
+        other.update(force=True)  # the coder's tables follow from the fixed scale table, as the source's
     return other.train(model.training)
 
 

@@ -29,9 +29,20 @@ def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
     """
     source_dir = Path(source_dir)
     source_model = load_model(source_dir)
+    loaded, fresh = take_weights(model, source_model, f"--init {source_dir}")
+    return {"path": str(source_dir), "model_id": model_id(source_dir), "variant": source_model.config["variant"],
+            "tensors_loaded": loaded, "fresh": fresh, "base": seen_by(source_dir)}  # fmt: skip
+
+
+def take_weights(model: torch.nn.Module, source_model: torch.nn.Module, label: str) -> tuple[int, list[str]]:
+    """Copies ``source_model``'s tensors that ``model`` shares (name and shape) into ``model``.
+
+    Returns how many were taken and the names of ``model``'s parameters left as initialised. Refuses
+    (naming ``label``) other sizes, a context the model lacks, and a model with no shared decoder.
+    """
     theirs, ours = source_model.config["context"], model.config["context"]
     if theirs != "pair" and theirs != ours:
-        raise FCNRError(f"--init {source_dir}: its entropy context is {theirs!r}, this model's {ours!r}: its "
+        raise FCNRError(f"{label}: its entropy context is {theirs!r}, this model's {ours!r}: its "
                         f"parameters were trained with that context; train with --context {theirs} (train.context)")
     source = {k: v for k, v in source_model.state_dict().items() if not k.startswith(CODER_TABLES)}
     target = model.state_dict()
@@ -40,18 +51,16 @@ def warm_start(model: torch.nn.Module, source_dir: str | os.PathLike) -> dict:
     if clashes:
         sizes = ", ".join(f"{k}={model.config[k]}" for k in ("N", "M"))
         theirs = ", ".join(f"{k}={source_model.config[k]}" for k in ("N", "M"))
-        raise FCNRError(f"--init {source_dir}: not compatible with this model: its sizes ({theirs}) are not "
+        raise FCNRError(f"{label}: not compatible with this model: its sizes ({theirs}) are not "
                         f"this model's ({sizes}); {clashes[0]}" + (f" and {len(clashes) - 1} more" if len(clashes) > 1 else "")
                         + "; train with the base model's N and M, or from scratch (no --init)")  # fmt: skip
     shared = {k: v for k, v in source.items() if k in target}
     if not any(k.startswith("g_s.") for k in shared):
-        raise FCNRError(f"--init {source_dir}: shares no decoder weights with this model")
+        raise FCNRError(f"{label}: shares no decoder weights with this model")
     with torch.no_grad():
         for name, value in shared.items():
             target[name].copy_(value)
-    fresh = sorted(k for k in target if k not in shared and not k.startswith(CODER_TABLES))
-    return {"path": str(source_dir), "model_id": model_id(source_dir), "variant": source_model.config["variant"],
-            "tensors_loaded": len(shared), "fresh": fresh, "base": seen_by(source_dir)}  # fmt: skip
+    return len(shared), sorted(k for k in target if k not in shared and not k.startswith(CODER_TABLES))
 
 
 def seen_by(model_dir: Path) -> dict | None:
